@@ -6,7 +6,7 @@
 //!
 //! | prefix | key                                   | value              |
 //! |--------|---------------------------------------|--------------------|
-//! | `E`    | position u64                          | the encoded record |
+//! | `E`    | position of its first record, u64     | a chunk of records (see `chunk`) |
 //! | `S`    | name len u16, name, version u64       | position u64       |
 //! | `I`    | event id (16 bytes)                   | position u64       |
 //! | `C`    | checkpoint name                       | position u64       |

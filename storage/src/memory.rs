@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::planner::{self, Group, Index, Tail};
 use crate::record::{ChainHash, RecordView};
-use crate::verify::{self, RawLog, StreamEntryVisitor};
+use crate::verify::{self, EventVisitor, RawLog, StreamEntryVisitor};
 use crate::{
     system_clock, AppendTicket, Clock, Durable, EventLog, LogError, LogLimits, RecordedEvent,
     StreamAppend, VerifyReport,
@@ -212,13 +212,9 @@ impl EventLog for MemoryLog {
 }
 
 impl RawLog for State {
-    fn for_each_event(
-        &self,
-        up_to: u64,
-        visit: &mut dyn FnMut(u64, &[u8]),
-    ) -> Result<(), LogError> {
+    fn for_each_event(&self, up_to: u64, visit: &mut EventVisitor<'_>) -> Result<(), LogError> {
         for (i, bytes) in self.records.iter().enumerate().take(up_to as usize) {
-            visit(i as u64 + 1, bytes);
+            visit(i as u64 + 1, Ok(bytes));
         }
         Ok(())
     }

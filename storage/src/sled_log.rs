@@ -13,10 +13,11 @@ use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
+use crate::chunk::{self, ChunkWriter};
 use crate::keys;
 use crate::planner::{self, Group, Index, Tail};
 use crate::record::{ChainHash, RecordView, HASH_LEN};
-use crate::verify::{self, RawLog, StreamEntryVisitor};
+use crate::verify::{self, EventVisitor, RawLog, StreamEntryVisitor};
 use crate::{
     block_on, system_clock, AppendOutcome, AppendTicket, Clock, Durable, EventLog, LogError,
     LogLimits, RecordedEvent, StreamAppend, VerifyReport,
@@ -80,6 +81,25 @@ struct Shared {
     tree: sled::Tree,
     durable: Durable,
     limits: LogLimits,
+    /// Set after a failed write or sync; nothing about the disk can be
+    /// trusted then, so every later append is refused until reopening.
+    poisoned: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn poisoned(&self) -> Option<String> {
+        self.poisoned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn poison(&self, reason: &str) {
+        self.poisoned
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(|| reason.to_owned());
+    }
 }
 
 /// The event log on sled.
@@ -132,25 +152,28 @@ impl SledLog {
             tree: tree.clone(),
             durable: Durable::new(tail.last_position()),
             limits: options.limits.clone(),
+            poisoned: Mutex::new(None),
         });
         let (sender, receiver) = mpsc::sync_channel(options.limits.queued_appends_max);
-        let writer = Writer {
+        let syncer = Syncer {
             db,
-            tree,
             data_file,
             data_path,
             blobs_dir: dir.join("blobs"),
-            blobs_synced: 0,
+            blobs_seen: None,
+            shared: shared.clone(),
+        };
+        let writer = Writer {
+            tree,
             heads: HashMap::new(),
             tail,
             shared: shared.clone(),
             clock: options.clock,
             group_events_max: options.limits.group_events_max,
-            poisoned: None,
         };
         let handle = std::thread::Builder::new()
             .name("leadline-log-writer".into())
-            .spawn(move || writer.run(receiver))
+            .spawn(move || writer.run(receiver, syncer))
             .map_err(|source| LogError::Io {
                 path: dir.clone(),
                 source,
@@ -213,11 +236,8 @@ impl SledLog {
     }
 
     fn event_at(&self, position: u64) -> Result<RecordedEvent, LogError> {
-        let bytes = self
-            .shared
-            .tree
-            .get(keys::event_key(position))?
-            .ok_or_else(|| LogError::Corrupt {
+        let bytes =
+            record_bytes(&self.shared.tree, position)?.ok_or_else(|| LogError::Corrupt {
                 position,
                 detail: "the stream index points to a missing event".into(),
             })?;
@@ -268,17 +288,27 @@ impl EventLog for SledLog {
             return Ok(after);
         }
         let mut visited = after;
+        let start = chunk_start(&self.shared.tree, after + 1)?;
         for entry in self
             .shared
             .tree
-            .range(keys::event_key(after + 1)..=keys::event_key(last))
+            .range(keys::event_key(start)..=keys::event_key(last))
         {
             let (key, value) = entry?;
-            let position = keys::position_of_event_key(&key).unwrap_or(visited + 1);
-            let view = parse(position, &value)?;
-            visited = position;
-            if visit(view).is_break() {
-                break;
+            let first = keys::position_of_event_key(&key).unwrap_or(visited + 1);
+            for record in chunk::records(first, &value) {
+                let (position, bytes) = record.map_err(framing)?;
+                if position <= after {
+                    continue;
+                }
+                if position > last {
+                    return Ok(visited);
+                }
+                let view = parse(position, bytes)?;
+                visited = position;
+                if visit(view).is_break() {
+                    return Ok(visited);
+                }
             }
         }
         Ok(visited)
@@ -396,12 +426,52 @@ fn read_tail(tree: &sled::Tree) -> Result<Tail, LogError> {
         .range(keys::event_key(0)..=keys::event_key(u64::MAX))
         .next_back()
         .transpose()?;
-    match last {
-        None => Ok(Tail::empty()),
-        Some((key, value)) => {
-            let position = keys::position_of_event_key(&key).unwrap_or(0);
-            Ok(Tail::after(&parse(position, &value)?))
+    let Some((key, value)) = last else {
+        return Ok(Tail::empty());
+    };
+    let first = keys::position_of_event_key(&key).unwrap_or(0);
+    let mut tail = None;
+    for record in chunk::records(first, &value) {
+        let (position, bytes) = record.map_err(framing)?;
+        tail = Some(Tail::after(&parse(position, bytes)?));
+    }
+    tail.ok_or(LogError::Corrupt {
+        position: first,
+        detail: "the last chunk holds no record".into(),
+    })
+}
+
+/// The key position of the chunk holding `position` (or `position` itself
+/// when no chunk starts at or before it).
+fn chunk_start(tree: &sled::Tree, position: u64) -> Result<u64, LogError> {
+    let found = tree
+        .range(keys::event_key(0)..=keys::event_key(position))
+        .next_back()
+        .transpose()?;
+    Ok(found
+        .and_then(|(key, _)| keys::position_of_event_key(&key))
+        .unwrap_or(position))
+}
+
+/// The stored bytes of the record at `position`, if there is one.
+fn record_bytes(tree: &sled::Tree, position: u64) -> Result<Option<Vec<u8>>, LogError> {
+    let start = chunk_start(tree, position)?;
+    let Some(chunk) = tree.get(keys::event_key(start))? else {
+        return Ok(None);
+    };
+    for record in chunk::records(start, &chunk) {
+        let (at, bytes) = record.map_err(framing)?;
+        if at == position {
+            return Ok(Some(bytes.to_vec()));
         }
+    }
+    Ok(None)
+}
+
+fn framing(e: chunk::FramingError) -> LogError {
+    LogError::Corrupt {
+        position: e.position,
+        detail: e.detail,
     }
 }
 
@@ -412,28 +482,44 @@ fn sync(file: &File, path: &Path) -> Result<(), LogError> {
     })
 }
 
-/// The single writer: owns the tail and the stream-head cache.
+/// The single writer: plans each group and applies it to sled, then hands
+/// it to the syncer. Owns the tail and the stream-head cache, which run
+/// ahead of what is durable by the groups the syncer has not finished.
 struct Writer {
-    db: sled::Db,
     tree: sled::Tree,
-    data_file: File,
-    data_path: PathBuf,
-    blobs_dir: PathBuf,
-    blobs_synced: usize,
     heads: HashMap<String, u64>,
     tail: Tail,
     shared: Arc<Shared>,
     clock: Clock,
     group_events_max: usize,
-    poisoned: Option<String>,
 }
 
-/// What one group commit owes its callers once the sync is done.
+/// Makes applied groups durable (flush, fdatasync), then acknowledges them,
+/// strictly in order. While it syncs, the writer applies the next groups; a
+/// sync covers everything applied before it, so several groups that queued
+/// up share one sync.
+struct Syncer {
+    db: sled::Db,
+    data_file: File,
+    data_path: PathBuf,
+    blobs_dir: PathBuf,
+    blobs_seen: Option<std::time::SystemTime>,
+    shared: Arc<Shared>,
+}
+
+/// Groups applied to sled and waiting for the syncer; bounded so that a
+/// slow disk pushes back on the writer (and appends then group up more).
+const GROUPS_IN_FLIGHT_MAX: usize = 4;
+
+/// What one group commit owes its callers once it is durable.
 #[derive(Default)]
 struct Pending {
+    /// True when the group wrote something that needs a sync.
+    wrote: bool,
+    /// The last position applied when the group was handed over.
+    last_position: u64,
     appends: Vec<(AppendReply, Result<AppendOutcome, LogError>)>,
     units: Vec<UnitReply>,
-    checkpoints: Vec<(String, u64)>,
 }
 
 impl Command {
@@ -446,7 +532,22 @@ impl Command {
 }
 
 impl Writer {
-    fn run(mut self, receiver: Receiver<Command>) {
+    fn run(mut self, receiver: Receiver<Command>, syncer: Syncer) {
+        let (to_syncer, synced) = mpsc::sync_channel(GROUPS_IN_FLIGHT_MAX);
+        let syncer = std::thread::Builder::new()
+            .name("leadline-log-syncer".into())
+            .spawn(move || syncer.run(synced));
+        let syncer = match syncer {
+            Ok(handle) => handle,
+            Err(e) => {
+                let reason = format!("cannot start the log syncer thread: {e}");
+                self.shared.poison(&reason);
+                while let Ok(command) = receiver.recv() {
+                    refuse(command, LogError::Poisoned(reason.clone()));
+                }
+                return;
+            }
+        };
         while let Ok(first) = receiver.recv() {
             let mut events = first.event_count();
             let mut commands = vec![first];
@@ -459,24 +560,29 @@ impl Writer {
                     Err(_) => break,
                 }
             }
-            self.commit_group(commands);
+            let pending = self.apply_group(commands);
+            if to_syncer.send(pending).is_err() {
+                break;
+            }
         }
-        // Every sender is gone: the log is closing. Everything acknowledged
-        // is already synced; this makes sled's own state tidy too.
-        let _ = self.db.flush();
-        let _ = self.data_file.sync_data();
+        // Every sender is gone: the log is closing. The syncer finishes what
+        // was handed to it, then stops.
+        drop(to_syncer);
+        let _ = syncer.join();
     }
 
-    fn commit_group(&mut self, commands: Vec<Command>) {
-        if let Some(reason) = &self.poisoned {
+    /// Plans the group and applies it to sled as one atomic batch.
+    fn apply_group(&mut self, commands: Vec<Command>) -> Pending {
+        let mut pending = Pending::default();
+        if let Some(reason) = self.shared.poisoned() {
             for command in commands {
                 refuse(command, LogError::Poisoned(reason.clone()));
             }
-            return;
+            return pending;
         }
         let now_us = (self.clock)();
         let mut group = Group::new(self.tail.clone());
-        let mut pending = Pending::default();
+        let mut checkpoints = Vec::new();
         for command in commands {
             match command {
                 Command::Append { appends, reply } => {
@@ -492,32 +598,44 @@ impl Writer {
                     position,
                     reply,
                 } => {
-                    pending.checkpoints.push((name, position));
+                    checkpoints.push((name, position));
                     pending.units.push(reply);
                 }
                 Command::Flush { reply } => pending.units.push(reply),
             }
         }
-        match self.store(&group, &pending.checkpoints) {
-            Ok(()) => self.acknowledge(group, pending),
-            Err(e) => self.fail(e, pending),
+        pending.wrote = !group.events.is_empty() || !checkpoints.is_empty();
+        if pending.wrote {
+            if let Err(e) = self.apply(&group, &checkpoints) {
+                let reason = e.to_string();
+                self.shared.poison(&reason);
+                fail(pending, &reason);
+                return Pending::default();
+            }
         }
+        if self.heads.len() + group.heads.len() > STREAM_HEADS_CACHED_MAX {
+            self.heads.clear();
+        }
+        self.heads.extend(group.heads);
+        self.tail = group.tail;
+        pending.last_position = self.tail.last_position();
+        pending
     }
 
-    /// Writes the group as one atomic batch, then makes it durable.
-    fn store(&mut self, group: &Group, checkpoints: &[(String, u64)]) -> Result<(), LogError> {
-        if group.events.is_empty() && checkpoints.is_empty() {
-            return Ok(());
-        }
+    fn apply(&self, group: &Group, checkpoints: &[(String, u64)]) -> Result<(), LogError> {
         let mut batch = sled::Batch::default();
+        let mut chunks = ChunkWriter::new();
         for event in &group.events {
             let position = event.position.to_be_bytes();
-            batch.insert(&keys::event_key(event.position), event.bytes.as_slice());
+            chunks.push(event.position, &event.bytes);
             batch.insert(
                 keys::stream_key(&event.stream, event.stream_version),
                 &position,
             );
             batch.insert(&keys::id_key(&event.id), &position);
+        }
+        for (first, chunk) in chunks.finish() {
+            batch.insert(&keys::event_key(first), chunk);
         }
         if !group.events.is_empty() {
             let mut head = Vec::with_capacity(8 + HASH_LEN);
@@ -528,68 +646,102 @@ impl Writer {
         for (name, position) in checkpoints {
             batch.insert(keys::checkpoint_key(name), &position.to_be_bytes());
         }
-        self.tree.apply_batch(batch)?;
+        Ok(self.tree.apply_batch(batch)?)
+    }
+}
+
+impl Syncer {
+    fn run(mut self, synced: Receiver<Pending>) {
+        while let Ok(first) = synced.recv() {
+            let mut groups = vec![first];
+            while let Ok(next) = synced.try_recv() {
+                groups.push(next);
+            }
+            let result = match self.shared.poisoned() {
+                Some(reason) => Err(reason),
+                None if groups.iter().any(|g| g.wrote) => self.sync().map_err(|e| e.to_string()),
+                None => Ok(()),
+            };
+            match result {
+                Ok(()) => {
+                    let last = groups.iter().map(|g| g.last_position).max().unwrap_or(0);
+                    if last > self.shared.durable.get() {
+                        self.shared.durable.advance(last);
+                    }
+                    groups.into_iter().for_each(acknowledge);
+                }
+                Err(reason) => {
+                    self.shared.poison(&reason);
+                    for group in groups {
+                        fail(group, &reason);
+                    }
+                }
+            }
+        }
+        // Closing: everything acknowledged is already synced; this leaves
+        // sled's own state tidy too.
+        let _ = self.db.flush();
+        let _ = self.data_file.sync_data();
+    }
+
+    /// Flushes sled's buffers, then fdatasyncs its data file (sled's flush
+    /// alone stops at `sync_file_range`).
+    fn sync(&mut self) -> Result<(), LogError> {
         self.db.flush()?;
         sync(&self.data_file, &self.data_path)?;
         self.sync_new_blobs()
     }
 
     /// sled never syncs its blob files; the limits keep it from writing any,
-    /// and should one appear anyway it is synced before acknowledging.
+    /// and should one appear anyway it is synced before acknowledging. One
+    /// `stat` per sync: the directory is listed only when it changed.
     fn sync_new_blobs(&mut self) -> Result<(), LogError> {
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| LogError::Io { path, source }
         };
-        let Ok(entries) = std::fs::read_dir(&self.blobs_dir) else {
+        let Ok(modified) = std::fs::metadata(&self.blobs_dir).and_then(|m| m.modified()) else {
             return Ok(());
         };
-        let files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        if files.len() == self.blobs_synced {
+        if self.blobs_seen == Some(modified) {
             return Ok(());
         }
-        for path in &files {
-            File::open(path)
+        let entries = std::fs::read_dir(&self.blobs_dir).map_err(io(&self.blobs_dir))?;
+        for entry in entries {
+            let path = entry.map_err(io(&self.blobs_dir))?.path();
+            File::open(&path)
                 .and_then(|f| f.sync_all())
-                .map_err(io(path))?;
+                .map_err(io(&path))?;
         }
         File::open(&self.blobs_dir)
             .and_then(|d| d.sync_all())
             .map_err(io(&self.blobs_dir))?;
-        self.blobs_synced = files.len();
+        self.blobs_seen = Some(modified);
         Ok(())
     }
+}
 
-    fn acknowledge(&mut self, group: Group, pending: Pending) {
-        if self.heads.len() + group.heads.len() > STREAM_HEADS_CACHED_MAX {
-            self.heads.clear();
-        }
-        self.heads.extend(group.heads);
-        self.tail = group.tail;
-        self.shared.durable.advance(self.tail.last_position());
-        for (reply, result) in pending.appends {
-            let _ = reply.send(result);
-        }
-        for reply in pending.units {
-            let _ = reply.send(Ok(()));
-        }
+fn acknowledge(pending: Pending) {
+    for (reply, result) in pending.appends {
+        let _ = reply.send(result);
     }
+    for reply in pending.units {
+        let _ = reply.send(Ok(()));
+    }
+}
 
-    /// After a failed write or sync nothing about the disk can be trusted:
-    /// refuse everything until the log is reopened (which re-reads the tail).
-    fn fail(&mut self, error: LogError, pending: Pending) {
-        let reason = error.to_string();
-        self.poisoned = Some(reason.clone());
-        for (reply, result) in pending.appends {
-            let answer = match result {
-                Ok(_) => Err(LogError::Poisoned(reason.clone())),
-                refused => refused,
-            };
-            let _ = reply.send(answer);
-        }
-        for reply in pending.units {
-            let _ = reply.send(Err(LogError::Poisoned(reason.clone())));
-        }
+/// Answers a group whose write or sync failed: appends that would have
+/// succeeded get the failure; refusals (conflicts, …) keep their own error.
+fn fail(pending: Pending, reason: &str) {
+    for (reply, result) in pending.appends {
+        let answer = match result {
+            Ok(_) => Err(LogError::Poisoned(reason.to_owned())),
+            refused => refused,
+        };
+        let _ = reply.send(answer);
+    }
+    for reply in pending.units {
+        let _ = reply.send(Err(LogError::Poisoned(reason.to_owned())));
     }
 }
 
@@ -637,22 +789,30 @@ impl Index for TreeIndex<'_> {
 struct TreeRaw<'a>(&'a sled::Tree);
 
 impl RawLog for TreeRaw<'_> {
-    fn for_each_event(
-        &self,
-        up_to: u64,
-        visit: &mut dyn FnMut(u64, &[u8]),
-    ) -> Result<(), LogError> {
+    fn for_each_event(&self, up_to: u64, visit: &mut EventVisitor<'_>) -> Result<(), LogError> {
         for entry in self.0.range(keys::event_key(0)..=keys::event_key(up_to)) {
             let (key, value) = entry?;
-            if let Some(position) = keys::position_of_event_key(&key) {
-                visit(position, &value);
+            let Some(first) = keys::position_of_event_key(&key) else {
+                continue;
+            };
+            for record in chunk::records(first, &value) {
+                match record {
+                    Ok((position, _)) if position > up_to => return Ok(()),
+                    Ok((position, bytes)) => visit(position, Ok(bytes)),
+                    Err(e) => visit(e.position, Err(e.detail)),
+                }
             }
         }
         Ok(())
     }
 
     fn event_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, LogError> {
-        Ok(self.0.get(keys::event_key(position))?.map(|v| v.to_vec()))
+        match record_bytes(self.0, position) {
+            // Broken framing is reported by the walk itself; here it only
+            // means the record cannot be found.
+            Err(LogError::Corrupt { .. }) => Ok(None),
+            other => other,
+        }
     }
 
     fn stream_entry(&self, stream: &str, version: u64) -> Result<Option<u64>, LogError> {

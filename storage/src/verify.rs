@@ -64,10 +64,13 @@ pub enum ProblemKind {
 /// position from the value, each `None` when malformed.
 pub(crate) type StreamEntryVisitor<'v> = dyn FnMut(Option<(&str, u64)>, Option<u64>) + 'v;
 
+/// Visits one stored record: its position and bytes, or a framing problem
+/// found at that position.
+pub(crate) type EventVisitor<'v> = dyn FnMut(u64, Result<&[u8], String>) + 'v;
+
 /// Raw access to a backend's stored records and indexes.
 pub(crate) trait RawLog {
-    fn for_each_event(&self, up_to: u64, visit: &mut dyn FnMut(u64, &[u8]))
-        -> Result<(), LogError>;
+    fn for_each_event(&self, up_to: u64, visit: &mut EventVisitor<'_>) -> Result<(), LogError>;
     fn event_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, LogError>;
     fn stream_entry(&self, stream: &str, version: u64) -> Result<Option<u64>, LogError>;
     fn id_entry(&self, id: &Uuid) -> Result<Option<u64>, LogError>;
@@ -139,7 +142,7 @@ fn walk_events(raw: &impl RawLog, up_to: u64, found: &mut Collector) -> Result<W
         head_hash: None,
     };
     let mut lookup_error = None;
-    raw.for_each_event(up_to, &mut |position, bytes| {
+    raw.for_each_event(up_to, &mut |position, stored| {
         walk.events += 1;
         if position != expected {
             found.add(
@@ -150,6 +153,14 @@ fn walk_events(raw: &impl RawLog, up_to: u64, found: &mut Collector) -> Result<W
             prev = None;
         }
         expected = position + 1;
+        let bytes = match stored {
+            Ok(bytes) => bytes,
+            Err(detail) => {
+                found.add(Some(position), ProblemKind::Undecodable, detail);
+                prev = None;
+                return;
+            }
+        };
         let view = match RecordView::parse(bytes) {
             Ok(view) => view,
             Err(e) => {

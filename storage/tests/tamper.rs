@@ -5,7 +5,7 @@ mod common;
 
 use common::{event, open_sled};
 use leadline_storage::{
-    keys, EventLog, ExpectedVersion, MemoryLog, ProblemKind, SledLog, VerifyReport,
+    chunk, keys, EventLog, ExpectedVersion, MemoryLog, ProblemKind, SledLog, VerifyReport,
 };
 
 const EVENTS: u64 = 6;
@@ -39,11 +39,27 @@ fn tamper_sled(change: impl FnOnce(&sled::Tree)) -> VerifyReport {
     open_sled(dir.path()).verify().expect("verify runs")
 }
 
+/// The record at `position`; `fill` appends one event per commit, so each
+/// record is alone in the chunk keyed by its position.
 fn stored(tree: &sled::Tree, position: u64) -> Vec<u8> {
-    tree.get(keys::event_key(position))
+    let value = tree
+        .get(keys::event_key(position))
         .expect("get")
-        .expect("present")
-        .to_vec()
+        .expect("present");
+    let (at, record) = chunk::records(position, &value)
+        .next()
+        .expect("one record")
+        .expect("framing");
+    assert_eq!(at, position);
+    record.to_vec()
+}
+
+/// Stores `record` back as the only record of its chunk.
+fn put(tree: &sled::Tree, position: u64, record: &[u8]) {
+    let mut writer = chunk::ChunkWriter::new();
+    writer.push(position, record);
+    let (first, value) = writer.finish().remove(0);
+    tree.insert(keys::event_key(first), value).expect("insert");
 }
 
 /// Alters the payload and recomputes the checksum, as a careful forger would.
@@ -67,7 +83,7 @@ fn a_flipped_byte_is_named_by_its_checksum() {
     let report = tamper_sled(|tree| {
         let mut bytes = stored(tree, 3);
         bytes[130] ^= 0xFF;
-        tree.insert(keys::event_key(3), bytes).expect("insert");
+        put(tree, 3, &bytes);
     });
     assert!(!report.ok);
     assert!(has(&report, 3, ProblemKind::Checksum), "{report:#?}");
@@ -76,8 +92,7 @@ fn a_flipped_byte_is_named_by_its_checksum() {
 #[test]
 fn a_forged_event_breaks_the_hash_chain_at_its_position() {
     let report = tamper_sled(|tree| {
-        let bytes = forge(stored(tree, 2));
-        tree.insert(keys::event_key(2), bytes).expect("insert");
+        put(tree, 2, &forge(stored(tree, 2)));
     });
     assert!(has(&report, 2, ProblemKind::HashChain), "{report:#?}");
     assert_eq!(report.problems_total, 1, "{report:#?}");
@@ -86,8 +101,7 @@ fn a_forged_event_breaks_the_hash_chain_at_its_position() {
 #[test]
 fn a_forged_last_event_disagrees_with_the_stored_head() {
     let report = tamper_sled(|tree| {
-        let bytes = forge(stored(tree, EVENTS));
-        tree.insert(keys::event_key(EVENTS), bytes).expect("insert");
+        put(tree, EVENTS, &forge(stored(tree, EVENTS)));
     });
     assert!(has(&report, EVENTS, ProblemKind::Head), "{report:#?}");
 }
@@ -97,7 +111,7 @@ fn every_problem_is_reported_not_just_the_first() {
     let report = tamper_sled(|tree| {
         let mut bytes = stored(tree, 2);
         bytes[120] ^= 0x10;
-        tree.insert(keys::event_key(2), bytes).expect("insert");
+        put(tree, 2, &bytes);
         tree.remove(keys::event_key(4)).expect("remove");
         tree.remove(keys::stream_key("lead-1", 3))
             .expect("remove index");
@@ -112,6 +126,21 @@ fn every_problem_is_reported_not_just_the_first() {
         "stray entry: {report:#?}"
     );
     assert!(report.problems_total >= 4);
+}
+
+#[test]
+fn a_chunk_with_broken_framing_is_reported() {
+    let report = tamper_sled(|tree| {
+        let mut value = tree
+            .get(keys::event_key(3))
+            .expect("get")
+            .expect("present")
+            .to_vec();
+        value.truncate(value.len() - 7);
+        tree.insert(keys::event_key(3), value).expect("insert");
+    });
+    assert!(has(&report, 3, ProblemKind::Undecodable), "{report:#?}");
+    assert!(!report.ok);
 }
 
 #[test]
