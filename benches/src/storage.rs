@@ -323,8 +323,11 @@ fn replay(scratch: &Path, events: u64) -> Result<Vec<Figure>, String> {
             per_payload,
             "bytes",
         )),
-        Figure::new("log_logical_bytes_per_event", logical, "bytes")
-            .against(&Figure::new("payload_bytes_per_event", per_payload, "bytes")),
+        Figure::new("log_logical_bytes_per_event", logical, "bytes").against(&Figure::new(
+            "payload_bytes_per_event",
+            per_payload,
+            "bytes",
+        )),
         Figure::new("sled_raw_disk_bytes_per_event", raw_disk, "bytes").against(&Figure::new(
             "payload_bytes_per_event",
             per_payload,

@@ -1,0 +1,786 @@
+//! Events: the facts Leadline records, in the past tense.
+//!
+//! Every event belongs to one stream: `campaign-{campaign_id}`,
+//! `lead-{lead_id}` or `user-{user_id}` ([`StreamName`]). Payloads carry
+//! the ids and the instant (`at`) they need to be folded without their
+//! envelope; who caused an event (the [`crate::Actor`]), correlation and
+//! causation live in the log's envelope.
+//!
+//! Encoding rules, because the log encodes payloads with bincode 1.x, which
+//! is not self-describing: no `untagged`, no `flatten`, no
+//! `skip_serializing_if`; new fields go into a new schema version with an
+//! upcast in [`EventSeed`]. Instants are written as RFC 3339 text in
+//! human-readable formats (JSON) and as (seconds, nanoseconds) in compact
+//! ones, so a rebuild never parses dates.
+//!
+//! Two ways to encode:
+//! - `Event` itself (serde, externally tagged): the variant name and the
+//!   payload, for JSON export. In bincode its tag is the variant's index:
+//!   never reorder variants, only append.
+//! - [`Event::payload`] plus [`Event::type_name`] and
+//!   [`Event::schema_version`]: the payload alone, decoded back with
+//!   [`EventSeed`]. This is what the log stores; it does not depend on
+//!   variant order.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::de::{DeserializeSeed, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::campaign::CampaignSettings;
+use crate::ids::{CallId, CampaignId, ContactId, LeadId, UserId};
+use crate::phone::PhoneNumber;
+use crate::status::{CallOutcome, Disposition, LeadStatus};
+use crate::time::Zone;
+
+/// The schema version every event type has today.
+pub const SCHEMA_VERSION_CURRENT: u16 = 1;
+
+/// The stream an event belongs to: one per aggregate instance.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum StreamName {
+    /// `campaign-c_…`: the campaign's life cycle, settings and import
+    /// summaries.
+    Campaign(CampaignId),
+    /// `lead-l_…`: one lead, its calls and their results.
+    Lead(LeadId),
+    /// `user-u_…`: a user, their contacts and do-not-call list.
+    User(UserId),
+}
+
+impl fmt::Display for StreamName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamName::Campaign(id) => write!(f, "campaign-{id}"),
+            StreamName::Lead(id) => write!(f, "lead-{id}"),
+            StreamName::User(id) => write!(f, "user-{id}"),
+        }
+    }
+}
+
+impl FromStr for StreamName {
+    type Err = crate::error::IdError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        if let Some(id) = input.strip_prefix("campaign-") {
+            return id.parse().map(StreamName::Campaign);
+        }
+        if let Some(id) = input.strip_prefix("lead-") {
+            return id.parse().map(StreamName::Lead);
+        }
+        match input.strip_prefix("user-") {
+            Some(id) => id.parse().map(StreamName::User),
+            None => Err(crate::error::IdError::Malformed {
+                kind: "stream",
+                prefix: "campaign-|lead-|user-",
+                input: crate::ids::echo(input),
+            }),
+        }
+    }
+}
+
+/// Serde for instants in events: RFC 3339 text for people, (seconds,
+/// nanoseconds) for the log.
+pub mod instant {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// Writes an instant.
+    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        } else {
+            (at.timestamp(), at.timestamp_subsec_nanos()).serialize(serializer)
+        }
+    }
+
+    /// Reads an instant.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        if deserializer.is_human_readable() {
+            DateTime::<chrono::FixedOffset>::deserialize(deserializer)
+                .map(|at| at.with_timezone(&Utc))
+        } else {
+            let (secs, nanos) = <(i64, u32)>::deserialize(deserializer)?;
+            DateTime::from_timestamp(secs, nanos)
+                .ok_or_else(|| serde::de::Error::custom("instant out of range"))
+        }
+    }
+
+    /// The same for `Option<DateTime<Utc>>`.
+    pub mod option {
+        use super::*;
+
+        #[derive(Serialize, Deserialize)]
+        struct Wrapped(#[serde(with = "super")] DateTime<Utc>);
+
+        /// Writes an optional instant.
+        pub fn serialize<S: Serializer>(
+            at: &Option<DateTime<Utc>>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            at.map(Wrapped).serialize(serializer)
+        }
+
+        /// Reads an optional instant.
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            Option::<Wrapped>::deserialize(deserializer).map(|at| at.map(|Wrapped(at)| at))
+        }
+    }
+}
+
+/// A campaign was created, as a draft.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct CampaignCreated {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The user who owns it.
+    pub owner: UserId,
+    /// Its settings.
+    pub settings: CampaignSettings,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A campaign's settings were replaced.
+#[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+pub struct CampaignUpdated {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The new settings, in full.
+    pub settings: CampaignSettings,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A batch of leads was imported into a campaign (the leads themselves are
+/// `LeadImported` events in their own streams, appended together with
+/// this). Appending it with the campaign's expected version serializes
+/// imports, so two concurrent uploads cannot both import one number.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadsImported {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// Leads imported to be called.
+    pub imported: u32,
+    /// Rows whose number was already in the campaign (imported as skipped).
+    pub duplicates: u32,
+    /// Rows whose number is on the do-not-call list (imported as skipped).
+    pub dnc: u32,
+    /// Rows refused (no lead created).
+    pub invalid: u32,
+    /// The import sequence number of the first lead of this batch; the
+    /// batch used `first_sequence .. first_sequence + imported + duplicates
+    /// + dnc`.
+    pub first_sequence: u64,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A campaign's life-cycle step: started, paused, resumed, cancelled,
+/// completed or archived (the event type says which).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CampaignTransition {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// Why, when a person gave a reason.
+    pub reason: Option<String>,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A lead was added to a campaign.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadImported {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// Position in the campaign's import order (first in, first out).
+    pub sequence: u64,
+    /// Its number.
+    pub phone: PhoneNumber,
+    /// The person's name, when known.
+    pub name: Option<String>,
+    /// Priority: higher is dialed first. 0 by default.
+    pub priority: i32,
+    /// The lead's own time zone, when given.
+    pub timezone: Option<Zone>,
+    /// The saved contact it came from, if any.
+    pub contact_id: Option<ContactId>,
+    /// Extra columns of the upload, kept as they were.
+    pub fields: BTreeMap<String, String>,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// Why a lead is never dialed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The number is already in the campaign, as lead `of`.
+    Duplicate {
+        /// The lead that holds the number.
+        of: LeadId,
+    },
+    /// The number is on the owner's do-not-call list.
+    Dnc,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Duplicate { of } => write!(f, "duplicate of {of}"),
+            SkipReason::Dnc => f.write_str("dnc"),
+        }
+    }
+}
+
+/// A lead was skipped: never to be dialed.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadSkipped {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// Why.
+    pub reason: SkipReason,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A lead entered the hopper: eligible, waiting for a free slot.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadQueued {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The status it was queued from (restored if it is unqueued).
+    pub from: LeadStatus,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A queued lead left the hopper undialed (campaign paused), back to the
+/// status it was queued from.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadUnqueued {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The status it is back in.
+    pub restored: LeadStatus,
+    /// Why, e.g. "campaign paused".
+    pub reason: String,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A call to a lead was started.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadDialed {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The call.
+    pub call_id: CallId,
+    /// Which dial of the lead this is, from 1 (reset by a recycle that
+    /// resets dial counts).
+    pub attempt: u32,
+    /// The number dialed.
+    pub phone: PhoneNumber,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// The provider accepted a call and gave it its own id.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CallPlaced {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The call.
+    pub call_id: CallId,
+    /// The provider's id for the call.
+    pub provider_call_id: String,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A call ended; the event type says how (`CallAnswered`, `CallNoAnswer`,
+/// `CallBusy`, `CallFailed`, `CallDropped`, `CallCongestion`).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CallEnded {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The call.
+    pub call_id: CallId,
+    /// The provider's own status text (e.g. `completed`, `no-answer`).
+    pub provider_status: String,
+    /// How long the call lasted, in seconds, when the provider said.
+    pub duration_secs: Option<u32>,
+    /// The provider's error text, for failures.
+    pub error: Option<String>,
+    /// The provider's id for the call, when known.
+    pub provider_call_id: Option<String>,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A call that never reported back was given up on after its timeout; the
+/// lead is `failed` and retried like any failure.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CallReclaimed {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The call.
+    pub call_id: CallId,
+    /// When it was dialed.
+    #[serde(with = "instant")]
+    pub dialed_at: DateTime<Utc>,
+    /// Why, e.g. "stale".
+    pub reason: String,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A lead was cancelled: it will not be dialed.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadCancelled {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The status it was in.
+    pub from: LeadStatus,
+    /// Why, e.g. "campaign cancelled", "contact deleted".
+    pub reason: String,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A lead was recycled by a person: back to `to` with a fresh round of
+/// attempts.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadRecycled {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The status it was in.
+    pub from: LeadStatus,
+    /// The status it is in now (`new`).
+    pub to: LeadStatus,
+    /// Whether its dial count went back to 0.
+    pub reset_dial_count: bool,
+    /// Why.
+    pub reason: String,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A person recorded the result of a conversation.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadDispositioned {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// The result.
+    pub disposition: Disposition,
+    /// For a callback: when to call back.
+    #[serde(with = "instant::option")]
+    pub callback_at: Option<DateTime<Utc>>,
+    /// A free-text note.
+    pub note: Option<String>,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A lead was marked do-not-call: never dialed again.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LeadMarkedDnc {
+    /// Its campaign.
+    pub campaign_id: CampaignId,
+    /// The lead.
+    pub lead_id: LeadId,
+    /// Why, e.g. "disposition" or "number added to the do-not-call list".
+    pub reason: String,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A user was created.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct UserCreated {
+    /// The user.
+    pub user_id: UserId,
+    /// Their name.
+    pub name: String,
+    /// Calls they may have in flight at once.
+    pub concurrent_calls_limit: u32,
+    /// A digest of their API key, computed and checked by the API layer;
+    /// opaque here.
+    pub api_key_digest: String,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A user's concurrent calls limit changed.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct UserLimitChanged {
+    /// The user.
+    pub user_id: UserId,
+    /// The new limit.
+    pub concurrent_calls_limit: u32,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A user saved a contact.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ContactAdded {
+    /// The user.
+    pub user_id: UserId,
+    /// The contact.
+    pub contact_id: ContactId,
+    /// Its number.
+    pub phone: PhoneNumber,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its time zone, when known.
+    pub timezone: Option<Zone>,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A user deleted a contact.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ContactDeleted {
+    /// The user.
+    pub user_id: UserId,
+    /// The contact.
+    pub contact_id: ContactId,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A number was added to a user's do-not-call list.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct DncAdded {
+    /// The user.
+    pub user_id: UserId,
+    /// The number.
+    pub phone: PhoneNumber,
+    /// Why, when given.
+    pub reason: Option<String>,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A number was removed from a user's do-not-call list.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct DncRemoved {
+    /// The user.
+    pub user_id: UserId,
+    /// The number.
+    pub phone: PhoneNumber,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// What every payload can say about itself.
+trait Payload {
+    fn stream(&self) -> StreamName;
+    fn at(&self) -> DateTime<Utc>;
+}
+
+macro_rules! payload_in {
+    ($stream:ident($field:ident): $($payload:ty),* $(,)?) => {
+        $(impl Payload for $payload {
+            fn stream(&self) -> StreamName {
+                StreamName::$stream(self.$field)
+            }
+            fn at(&self) -> DateTime<Utc> {
+                self.at
+            }
+        })*
+    };
+}
+
+payload_in!(Campaign(campaign_id): CampaignCreated, CampaignUpdated, LeadsImported, CampaignTransition);
+payload_in!(Lead(lead_id): LeadImported, LeadSkipped, LeadQueued, LeadUnqueued, LeadDialed,
+    CallPlaced, CallEnded, CallReclaimed, LeadCancelled, LeadRecycled, LeadDispositioned,
+    LeadMarkedDnc);
+payload_in!(User(user_id): UserCreated, UserLimitChanged, ContactAdded, ContactDeleted,
+    DncAdded, DncRemoved);
+
+macro_rules! events {
+    ($($(#[$doc:meta])* $variant:ident($payload:ty)),* $(,)?) => {
+        /// Every fact Leadline records. See the crate documentation for
+        /// one line on each.
+        #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
+        pub enum Event {
+            $($(#[$doc])* $variant($payload),)*
+        }
+
+        impl Event {
+            /// Every event type name, in variant order.
+            pub const TYPE_NAMES: &'static [&'static str] = &[$(stringify!($variant)),*];
+
+            /// The event type, exactly as the API shows it (`LeadDialed`).
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(Event::$variant(_) => stringify!($variant),)*
+                }
+            }
+
+            /// The stream the event belongs to.
+            pub fn stream(&self) -> StreamName {
+                match self {
+                    $(Event::$variant(payload) => payload.stream(),)*
+                }
+            }
+
+            /// When it happened (the `now` of the decision).
+            pub fn at(&self) -> DateTime<Utc> {
+                match self {
+                    $(Event::$variant(payload) => payload.at(),)*
+                }
+            }
+        }
+
+        impl Serialize for EventPayload<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self.0 {
+                    $(Event::$variant(payload) => payload.serialize(serializer),)*
+                }
+            }
+        }
+
+        impl<'de> DeserializeSeed<'de> for EventSeed<'_> {
+            type Value = Event;
+
+            fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
+                if self.schema_version != SCHEMA_VERSION_CURRENT {
+                    return Err(serde::de::Error::custom(format_args!(
+                        "{} has no schema version {}",
+                        self.type_name, self.schema_version
+                    )));
+                }
+                match self.type_name {
+                    $(stringify!($variant) => <$payload>::deserialize(deserializer).map(Event::$variant),)*
+                    other => Err(serde::de::Error::custom(format_args!("unknown event type `{other}`"))),
+                }
+            }
+        }
+    };
+}
+
+events! {
+    /// A campaign was created (draft).
+    CampaignCreated(CampaignCreated),
+    /// A campaign's settings were replaced.
+    CampaignUpdated(CampaignUpdated),
+    /// A batch of leads was imported (summary on the campaign stream).
+    LeadsImported(LeadsImported),
+    /// A campaign was started.
+    CampaignStarted(CampaignTransition),
+    /// A campaign was paused.
+    CampaignPaused(CampaignTransition),
+    /// A paused campaign was resumed.
+    CampaignResumed(CampaignTransition),
+    /// A campaign was cancelled.
+    CampaignCancelled(CampaignTransition),
+    /// A campaign had nothing left to call.
+    CampaignCompleted(CampaignTransition),
+    /// A campaign was archived (deleted from lists, history kept).
+    CampaignArchived(CampaignTransition),
+    /// A lead was added to a campaign.
+    LeadImported(LeadImported),
+    /// A lead was skipped at import (duplicate or do-not-call).
+    LeadSkipped(LeadSkipped),
+    /// A lead entered the hopper.
+    LeadQueued(LeadQueued),
+    /// A queued lead went back to its previous status (pause).
+    LeadUnqueued(LeadUnqueued),
+    /// A call to a lead started.
+    LeadDialed(LeadDialed),
+    /// The provider accepted a call.
+    CallPlaced(CallPlaced),
+    /// A call was answered.
+    CallAnswered(CallEnded),
+    /// A call was not answered.
+    CallNoAnswer(CallEnded),
+    /// A call got a busy signal.
+    CallBusy(CallEnded),
+    /// A call failed.
+    CallFailed(CallEnded),
+    /// A call connected and dropped.
+    CallDropped(CallEnded),
+    /// A call hit congestion.
+    CallCongestion(CallEnded),
+    /// A call that never reported back was reclaimed as failed.
+    CallReclaimed(CallReclaimed),
+    /// A lead was cancelled.
+    LeadCancelled(LeadCancelled),
+    /// A lead was recycled.
+    LeadRecycled(LeadRecycled),
+    /// A lead got a disposition (sale, not interested, callback).
+    LeadDispositioned(LeadDispositioned),
+    /// A lead was marked do-not-call.
+    LeadMarkedDnc(LeadMarkedDnc),
+    /// A user was created.
+    UserCreated(UserCreated),
+    /// A user's concurrent calls limit changed.
+    UserLimitChanged(UserLimitChanged),
+    /// A user saved a contact.
+    ContactAdded(ContactAdded),
+    /// A user deleted a contact.
+    ContactDeleted(ContactDeleted),
+    /// A number was added to a do-not-call list.
+    DncAdded(DncAdded),
+    /// A number was removed from a do-not-call list.
+    DncRemoved(DncRemoved),
+}
+
+impl Event {
+    /// The schema version of this event's payload.
+    pub fn schema_version(&self) -> u16 {
+        SCHEMA_VERSION_CURRENT
+    }
+
+    /// The payload alone, to encode without the variant tag.
+    pub fn payload(&self) -> EventPayload<'_> {
+        EventPayload(self)
+    }
+
+    /// The event for a call that ended with `outcome`.
+    pub fn call_ended(outcome: CallOutcome, ended: CallEnded) -> Event {
+        match outcome {
+            CallOutcome::Answered => Event::CallAnswered(ended),
+            CallOutcome::NoAnswer => Event::CallNoAnswer(ended),
+            CallOutcome::Busy => Event::CallBusy(ended),
+            CallOutcome::Failed => Event::CallFailed(ended),
+            CallOutcome::Dropped => Event::CallDropped(ended),
+            CallOutcome::Congestion => Event::CallCongestion(ended),
+        }
+    }
+
+    /// For a call-ended event: how it ended, and the details.
+    pub fn as_call_ended(&self) -> Option<(CallOutcome, &CallEnded)> {
+        match self {
+            Event::CallAnswered(ended) => Some((CallOutcome::Answered, ended)),
+            Event::CallNoAnswer(ended) => Some((CallOutcome::NoAnswer, ended)),
+            Event::CallBusy(ended) => Some((CallOutcome::Busy, ended)),
+            Event::CallFailed(ended) => Some((CallOutcome::Failed, ended)),
+            Event::CallDropped(ended) => Some((CallOutcome::Dropped, ended)),
+            Event::CallCongestion(ended) => Some((CallOutcome::Congestion, ended)),
+            _ => None,
+        }
+    }
+
+    /// The campaign the event is about, when it is about one (campaign and
+    /// lead events).
+    pub fn campaign_id(&self) -> Option<CampaignId> {
+        match self {
+            Event::CampaignCreated(e) => Some(e.campaign_id),
+            Event::CampaignUpdated(e) => Some(e.campaign_id),
+            Event::LeadsImported(e) => Some(e.campaign_id),
+            Event::CampaignStarted(e)
+            | Event::CampaignPaused(e)
+            | Event::CampaignResumed(e)
+            | Event::CampaignCancelled(e)
+            | Event::CampaignCompleted(e)
+            | Event::CampaignArchived(e) => Some(e.campaign_id),
+            Event::LeadImported(e) => Some(e.campaign_id),
+            Event::LeadSkipped(e) => Some(e.campaign_id),
+            Event::LeadQueued(e) => Some(e.campaign_id),
+            Event::LeadUnqueued(e) => Some(e.campaign_id),
+            Event::LeadDialed(e) => Some(e.campaign_id),
+            Event::CallPlaced(e) => Some(e.campaign_id),
+            Event::CallAnswered(e)
+            | Event::CallNoAnswer(e)
+            | Event::CallBusy(e)
+            | Event::CallFailed(e)
+            | Event::CallDropped(e)
+            | Event::CallCongestion(e) => Some(e.campaign_id),
+            Event::CallReclaimed(e) => Some(e.campaign_id),
+            Event::LeadCancelled(e) => Some(e.campaign_id),
+            Event::LeadRecycled(e) => Some(e.campaign_id),
+            Event::LeadDispositioned(e) => Some(e.campaign_id),
+            Event::LeadMarkedDnc(e) => Some(e.campaign_id),
+            Event::UserCreated(_)
+            | Event::UserLimitChanged(_)
+            | Event::ContactAdded(_)
+            | Event::ContactDeleted(_)
+            | Event::DncAdded(_)
+            | Event::DncRemoved(_) => None,
+        }
+    }
+
+    /// The lead the event is about, for lead events.
+    pub fn lead_id(&self) -> Option<LeadId> {
+        match self.stream() {
+            StreamName::Lead(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// An event's payload without its variant tag; see [`Event::payload`].
+pub struct EventPayload<'a>(&'a Event);
+
+/// Decodes a payload written through [`Event::payload`], given the type
+/// name and schema version stored next to it. This is where older schema
+/// versions will be upcast when there are any.
+///
+/// With bincode 1.x, `bincode::serialize(&event.payload())` is read back by
+/// `bincode::DefaultOptions::new().with_fixint_encoding()
+/// .allow_trailing_bytes().deserialize_seed(EventSeed { .. }, bytes)`.
+#[derive(Clone, Copy, Debug)]
+pub struct EventSeed<'a> {
+    /// The stored event type name.
+    pub type_name: &'a str,
+    /// The stored schema version.
+    pub schema_version: u16,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,328 @@
+use super::*;
+use crate::testkit::*;
+use bincode::Options;
+
+/// One event of every type, in variant order.
+fn one_of_each() -> Vec<Event> {
+    let lead = lead_id(1);
+    let user = UserId::from_u128(9);
+    let contact = ContactId::from_u128(3);
+    let number = phone("+919876543210");
+    let transition = CampaignTransition {
+        campaign_id: CAMPAIGN,
+        reason: Some("why".into()),
+        at: t0(),
+    };
+    let ended = CallEnded {
+        campaign_id: CAMPAIGN,
+        lead_id: lead,
+        call_id: call_id(1),
+        provider_status: "completed".into(),
+        duration_secs: Some(30),
+        error: None,
+        provider_call_id: Some("CA1".into()),
+        at: t0(),
+    };
+    vec![
+        Event::CampaignCreated(CampaignCreated {
+            campaign_id: CAMPAIGN,
+            owner: OWNER,
+            settings: settings(),
+            at: t0(),
+        }),
+        Event::CampaignUpdated(CampaignUpdated {
+            campaign_id: CAMPAIGN,
+            settings: settings(),
+            at: t0(),
+        }),
+        Event::LeadsImported(LeadsImported {
+            campaign_id: CAMPAIGN,
+            imported: 1,
+            duplicates: 2,
+            dnc: 3,
+            invalid: 4,
+            first_sequence: 5,
+            at: t0(),
+        }),
+        Event::CampaignStarted(transition.clone()),
+        Event::CampaignPaused(transition.clone()),
+        Event::CampaignResumed(transition.clone()),
+        Event::CampaignCancelled(transition.clone()),
+        Event::CampaignCompleted(transition.clone()),
+        Event::CampaignArchived(transition),
+        Event::LeadImported(LeadImported {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            sequence: 0,
+            phone: number.clone(),
+            name: Some("Asha".into()),
+            priority: -1,
+            timezone: Some(Zone::UTC),
+            contact_id: Some(contact),
+            fields: [("city".to_owned(), "Pune".to_owned())].into(),
+            at: t0(),
+        }),
+        Event::LeadSkipped(LeadSkipped {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            reason: SkipReason::Duplicate { of: lead_id(2) },
+            at: t0(),
+        }),
+        Event::LeadQueued(LeadQueued {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            from: LeadStatus::New,
+            at: t0(),
+        }),
+        Event::LeadUnqueued(LeadUnqueued {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            restored: LeadStatus::Busy,
+            reason: "campaign paused".into(),
+            at: t0(),
+        }),
+        Event::LeadDialed(LeadDialed {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            call_id: call_id(1),
+            attempt: 1,
+            phone: number.clone(),
+            at: t0(),
+        }),
+        Event::CallPlaced(CallPlaced {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            call_id: call_id(1),
+            provider_call_id: "CA1".into(),
+            at: t0(),
+        }),
+        Event::CallAnswered(ended.clone()),
+        Event::CallNoAnswer(ended.clone()),
+        Event::CallBusy(ended.clone()),
+        Event::CallFailed(CallEnded {
+            error: Some("402 payment required".into()),
+            ..ended.clone()
+        }),
+        Event::CallDropped(ended.clone()),
+        Event::CallCongestion(ended),
+        Event::CallReclaimed(CallReclaimed {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            call_id: call_id(1),
+            dialed_at: t0(),
+            reason: "stale".into(),
+            at: t0(),
+        }),
+        Event::LeadCancelled(LeadCancelled {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            from: LeadStatus::New,
+            reason: "campaign cancelled".into(),
+            at: t0(),
+        }),
+        Event::LeadRecycled(LeadRecycled {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            from: LeadStatus::NoAnswer,
+            to: LeadStatus::New,
+            reset_dial_count: true,
+            reason: "again".into(),
+            at: t0(),
+        }),
+        Event::LeadDispositioned(LeadDispositioned {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            disposition: Disposition::Callback,
+            callback_at: Some(t0()),
+            note: None,
+            at: t0(),
+        }),
+        Event::LeadMarkedDnc(LeadMarkedDnc {
+            campaign_id: CAMPAIGN,
+            lead_id: lead,
+            reason: "asked".into(),
+            at: t0(),
+        }),
+        Event::UserCreated(UserCreated {
+            user_id: user,
+            name: "Priya".into(),
+            concurrent_calls_limit: 2,
+            api_key_digest: "d".into(),
+            at: t0(),
+        }),
+        Event::UserLimitChanged(UserLimitChanged {
+            user_id: user,
+            concurrent_calls_limit: 4,
+            at: t0(),
+        }),
+        Event::ContactAdded(ContactAdded {
+            user_id: user,
+            contact_id: contact,
+            phone: number.clone(),
+            name: None,
+            timezone: None,
+            at: t0(),
+        }),
+        Event::ContactDeleted(ContactDeleted {
+            user_id: user,
+            contact_id: contact,
+            at: t0(),
+        }),
+        Event::DncAdded(DncAdded {
+            user_id: user,
+            phone: number.clone(),
+            reason: None,
+            at: t0(),
+        }),
+        Event::DncRemoved(DncRemoved {
+            user_id: user,
+            phone: number,
+            at: t0(),
+        }),
+    ]
+}
+
+#[test]
+fn every_type_is_covered_once_in_variant_order() {
+    let names: Vec<&str> = one_of_each().iter().map(Event::type_name).collect();
+    assert_eq!(names, Event::TYPE_NAMES);
+    for required in [
+        "LeadImported",
+        "LeadQueued",
+        "LeadDialed",
+        "CallAnswered",
+        "CallNoAnswer",
+        "CallBusy",
+        "CallFailed",
+        "CallDropped",
+        "CallCongestion",
+        "LeadCancelled",
+        "LeadRecycled",
+        "LeadSkipped",
+        "CampaignCreated",
+        "CampaignStarted",
+        "CampaignPaused",
+        "CampaignResumed",
+        "CampaignCancelled",
+        "CampaignCompleted",
+    ] {
+        assert!(Event::TYPE_NAMES.contains(&required), "{required}");
+    }
+}
+
+#[test]
+fn streams_follow_the_aggregate() {
+    for event in one_of_each() {
+        let stream = event.stream().to_string();
+        let expected_prefix = match event.type_name() {
+            name if name.starts_with("Campaign") || name == "LeadsImported" => "campaign-c_",
+            "UserCreated" | "UserLimitChanged" | "ContactAdded" | "ContactDeleted" | "DncAdded"
+            | "DncRemoved" => "user-u_",
+            _ => "lead-l_",
+        };
+        assert!(
+            stream.starts_with(expected_prefix),
+            "{} in {stream}",
+            event.type_name()
+        );
+        assert_eq!(stream.parse::<StreamName>(), Ok(event.stream()));
+        assert_eq!(event.schema_version(), 1);
+        assert_eq!(event.at(), t0());
+    }
+    assert!("order-c_1".parse::<StreamName>().is_err());
+    assert!("lead-c_00000000000000000000000000000abc"
+        .parse::<StreamName>()
+        .is_err());
+}
+
+#[test]
+fn payloads_round_trip_through_bincode_with_the_seed() {
+    let options = bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes();
+    for event in one_of_each() {
+        let bytes = bincode::serialize(&event.payload()).unwrap();
+        let seed = EventSeed {
+            type_name: event.type_name(),
+            schema_version: event.schema_version(),
+        };
+        let decoded = options.deserialize_seed(seed, &bytes).unwrap();
+        assert_eq!(decoded, event);
+        assert!(
+            bytes.len() < 1_024,
+            "{} is {} bytes",
+            event.type_name(),
+            bytes.len()
+        );
+    }
+}
+
+#[test]
+fn the_seed_refuses_unknown_types_and_versions() {
+    let options = bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes();
+    let event = &one_of_each()[3];
+    let bytes = bincode::serialize(&event.payload()).unwrap();
+    let unknown = EventSeed {
+        type_name: "LeadTeleported",
+        schema_version: 1,
+    };
+    assert!(options.deserialize_seed(unknown, &bytes).is_err());
+    let future = EventSeed {
+        type_name: event.type_name(),
+        schema_version: 2,
+    };
+    assert!(options.deserialize_seed(future, &bytes).is_err());
+}
+
+#[test]
+fn whole_events_round_trip_through_json_and_bincode() {
+    for event in one_of_each() {
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Event>(&json).unwrap(),
+            event,
+            "{json}"
+        );
+        let bytes = bincode::serialize(&event).unwrap();
+        assert_eq!(bincode::deserialize::<Event>(&bytes).unwrap(), event);
+    }
+}
+
+#[test]
+fn json_payloads_read_like_the_api() {
+    let dialed = &one_of_each()[13];
+    let json = serde_json::to_value(dialed.payload()).unwrap();
+    assert_eq!(json["phone"], "+919876543210");
+    assert_eq!(json["at"], "2026-11-20T10:00:00Z");
+    assert_eq!(json["call_id"], call_id(1).to_string());
+    assert_eq!(json["attempt"], 1);
+}
+
+#[test]
+fn call_ended_helpers_agree() {
+    for event in one_of_each() {
+        if let Some((outcome, ended)) = event.as_call_ended() {
+            assert_eq!(Event::call_ended(outcome, ended.clone()), event);
+            assert_eq!(
+                event.type_name(),
+                format!(
+                    "Call{}",
+                    match outcome {
+                        crate::status::CallOutcome::Answered => "Answered",
+                        crate::status::CallOutcome::NoAnswer => "NoAnswer",
+                        crate::status::CallOutcome::Busy => "Busy",
+                        crate::status::CallOutcome::Failed => "Failed",
+                        crate::status::CallOutcome::Dropped => "Dropped",
+                        crate::status::CallOutcome::Congestion => "Congestion",
+                    }
+                )
+            );
+        }
+        let lead_event = event.stream().to_string().starts_with("lead-");
+        assert_eq!(event.lead_id().is_some(), lead_event);
+        let user_event = event.stream().to_string().starts_with("user-");
+        assert_eq!(event.campaign_id().is_none(), user_event);
+    }
+}

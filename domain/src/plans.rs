@@ -1,0 +1,490 @@
+//! Commands that change a campaign (or user) and many leads at once. Each
+//! returns every event to record, across streams; the caller appends them
+//! in one multi-stream append so that all or none are recorded, with each
+//! stream's expected version as read.
+//!
+//! The leads handed in are the caller's read of the campaign's leads. A
+//! caller that keeps a bounded hopper may hand in only the leads it wants
+//! queued; `start` needs all of them to tell "no callable leads".
+//!
+//! Size: these return about one event per lead handed in (import: up to
+//! two per row). [`IMPORT_ROWS_MAX`] keeps an import under the log's
+//! per-append limit.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::campaign::{self, Campaign, CampaignCommand};
+use crate::eligibility::eligibility;
+use crate::error::DomainError;
+use crate::events::{Event, LeadImported, LeadSkipped, LeadsImported, SkipReason};
+use crate::ids::{ContactId, LeadId};
+use crate::lead::{self, Lead, LeadCommand};
+use crate::phone::PhoneNumber;
+use crate::status::{LeadCategory, LeadStatus};
+use crate::text;
+use crate::time::Zone;
+use crate::user::{self, User, UserCommand};
+
+/// Rows in one import. Each row is at most two events (imported, then
+/// skipped), so an import stays well under the log's 65,536 events per
+/// append; a bigger file is imported in several batches.
+pub const IMPORT_ROWS_MAX: usize = 20_000;
+
+/// One row to import, as read from CSV or JSON (nothing parsed yet).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct LeadInput {
+    /// The number as written.
+    pub phone: String,
+    /// The person's name.
+    pub name: Option<String>,
+    /// Priority (higher first); 0 when absent.
+    pub priority: Option<i32>,
+    /// An IANA zone name.
+    pub timezone: Option<String>,
+    /// Extra columns.
+    pub fields: BTreeMap<String, String>,
+    /// The saved contact this row comes from.
+    pub contact_id: Option<ContactId>,
+}
+
+/// A row that was refused.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct InvalidRow {
+    /// Row number, from 1 (the first row after a CSV header is 1).
+    pub row: usize,
+    /// The number as written.
+    pub phone: String,
+    /// Why, for a person to fix it.
+    pub error: String,
+}
+
+/// What an import did.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct ImportSummary {
+    /// Leads imported to be called.
+    pub imported: usize,
+    /// Rows whose number was already in the campaign (or earlier in the
+    /// batch): imported as skipped.
+    pub duplicates: usize,
+    /// Rows whose number is on the do-not-call list: imported as skipped.
+    pub dnc: usize,
+    /// Rows refused.
+    pub invalid: Vec<InvalidRow>,
+}
+
+/// Imports rows into `campaign`. `existing` maps the numbers already in
+/// the campaign to their leads; `is_dnc` says whether a number is on the
+/// owner's do-not-call list; `next_lead_id` is called once per lead
+/// created. Invalid rows create nothing and are reported; duplicates and
+/// do-not-call numbers are created as skipped leads, so the audit trail
+/// shows them.
+pub fn import_leads(
+    campaign: &Campaign,
+    existing: &HashMap<PhoneNumber, LeadId>,
+    is_dnc: impl Fn(&PhoneNumber) -> bool,
+    rows: Vec<LeadInput>,
+    mut next_lead_id: impl FnMut() -> LeadId,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Event>, ImportSummary), DomainError> {
+    campaign.ensure_not_ended()?;
+    if rows.len() > IMPORT_ROWS_MAX {
+        return Err(DomainError::TooManyRows {
+            rows: rows.len(),
+            max: IMPORT_ROWS_MAX,
+        });
+    }
+    let first_sequence = campaign.next_sequence();
+    let mut sequence = first_sequence;
+    let mut seen: HashMap<PhoneNumber, LeadId> = HashMap::new();
+    let mut summary = ImportSummary::default();
+    let mut lead_events = Vec::new();
+    for (index, row) in rows.into_iter().enumerate() {
+        let parsed = match parse_row(campaign, &row) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                summary.invalid.push(InvalidRow {
+                    row: index + 1,
+                    phone: crate::ids::echo(&row.phone),
+                    error,
+                });
+                continue;
+            }
+        };
+        let lead_id = next_lead_id();
+        let skip = match existing
+            .get(&parsed.phone)
+            .or_else(|| seen.get(&parsed.phone))
+        {
+            Some(of) => Some(SkipReason::Duplicate { of: *of }),
+            None if is_dnc(&parsed.phone) => Some(SkipReason::Dnc),
+            None => None,
+        };
+        match skip {
+            Some(SkipReason::Duplicate { .. }) => summary.duplicates += 1,
+            Some(SkipReason::Dnc) => summary.dnc += 1,
+            None => {
+                summary.imported += 1;
+                seen.insert(parsed.phone.clone(), lead_id);
+            }
+        }
+        lead_events.push(Event::LeadImported(LeadImported {
+            campaign_id: campaign.id,
+            lead_id,
+            sequence,
+            phone: parsed.phone,
+            name: parsed.name,
+            priority: row.priority.unwrap_or(0),
+            timezone: parsed.timezone,
+            contact_id: row.contact_id,
+            fields: row.fields,
+            at: now,
+        }));
+        if let Some(reason) = skip {
+            lead_events.push(Event::LeadSkipped(LeadSkipped {
+                campaign_id: campaign.id,
+                lead_id,
+                reason,
+                at: now,
+            }));
+        }
+        sequence += 1;
+    }
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    let mut events = vec![Event::LeadsImported(LeadsImported {
+        campaign_id: campaign.id,
+        imported: count(summary.imported),
+        duplicates: count(summary.duplicates),
+        dnc: count(summary.dnc),
+        invalid: count(summary.invalid.len()),
+        first_sequence,
+        at: now,
+    })];
+    events.append(&mut lead_events);
+    Ok((events, summary))
+}
+
+struct ParsedRow {
+    phone: PhoneNumber,
+    name: Option<String>,
+    timezone: Option<Zone>,
+}
+
+fn parse_row(campaign: &Campaign, row: &LeadInput) -> Result<ParsedRow, String> {
+    let phone = PhoneNumber::parse(&row.phone, campaign.settings.default_region)
+        .map_err(|error| error.to_string())?;
+    let name = text::optional("name", row.name.as_deref(), text::NAME_BYTES_MAX)
+        .map_err(|error| error.to_string())?;
+    let timezone = match row.timezone.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(zone) => Some(zone.parse::<Zone>().map_err(|error| error.to_string())?),
+    };
+    text::check_fields("fields", &row.fields).map_err(|error| error.to_string())?;
+    Ok(ParsedRow {
+        phone,
+        name,
+        timezone,
+    })
+}
+
+/// Rows for a campaign built from a user's saved contacts, in the order
+/// of `contact_ids`.
+pub fn contacts_as_rows(
+    user: &User,
+    contact_ids: &[ContactId],
+) -> Result<Vec<LeadInput>, DomainError> {
+    contact_ids
+        .iter()
+        .map(|id| {
+            let contact = user
+                .contacts
+                .get(id)
+                .ok_or(DomainError::ContactNotFound(*id))?;
+            Ok(LeadInput {
+                phone: contact.phone.to_string(),
+                name: contact.name.clone(),
+                priority: None,
+                timezone: contact.timezone.map(|zone| zone.name().to_owned()),
+                fields: BTreeMap::new(),
+                contact_id: Some(contact.id),
+            })
+        })
+        .collect()
+}
+
+fn check_leads(campaign: &Campaign, leads: &[Lead]) -> Result<(), DomainError> {
+    match leads.iter().find(|lead| lead.campaign_id != campaign.id) {
+        Some(lead) => Err(DomainError::LeadOfOtherCampaign {
+            lead: lead.id,
+            actual: lead.campaign_id,
+            expected: campaign.id,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Applies `events` to a copy of the campaign, to decide the leads'
+/// events under the campaign as it will be.
+fn after(campaign: &Campaign, events: &[Event]) -> Option<Campaign> {
+    events.iter().fold(Some(campaign.clone()), campaign::evolve)
+}
+
+/// Queues every lead in `leads` that is eligible at `now` under
+/// `campaign` and not queued already.
+fn queue_eligible(
+    campaign: &Campaign,
+    leads: &[Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    let mut events = Vec::new();
+    for lead in leads {
+        if lead.status != LeadStatus::Queued && eligibility(lead, campaign, now).is_eligible() {
+            events.extend(lead::decide(lead, campaign, LeadCommand::Queue, now)?);
+        }
+    }
+    Ok(events)
+}
+
+/// Start: the campaign becomes active and every lead eligible now is
+/// queued. Refused when already running, cancelled, archived, without
+/// leads, or when none of its leads can be called. `leads` must be all of
+/// the campaign's leads.
+pub fn start(
+    campaign: &Campaign,
+    leads: &[Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    check_leads(campaign, leads)?;
+    let mut events = campaign::decide(campaign, CampaignCommand::Start, now)?;
+    let callable = leads
+        .iter()
+        .filter(|lead| lead.category(campaign) != LeadCategory::Final)
+        .count();
+    if callable == 0 {
+        return Err(DomainError::CampaignHasNoCallableLeads {
+            id: campaign.id,
+            total: leads.len(),
+        });
+    }
+    let started = after(campaign, &events).ok_or(DomainError::CampaignNotFound(campaign.id))?;
+    events.extend(queue_eligible(&started, leads, now)?);
+    Ok(events)
+}
+
+/// Pause: no new dials; queued leads go back to the status they were
+/// queued from; calls in flight finish and record their results.
+pub fn pause(
+    campaign: &Campaign,
+    leads: &[Lead],
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    check_leads(campaign, leads)?;
+    let mut events = campaign::decide(campaign, CampaignCommand::Pause { reason }, now)?;
+    for lead in leads
+        .iter()
+        .filter(|lead| lead.status == LeadStatus::Queued)
+    {
+        events.extend(lead::decide(
+            lead,
+            campaign,
+            LeadCommand::Unqueue {
+                reason: "campaign paused".to_owned(),
+            },
+            now,
+        )?);
+    }
+    Ok(events)
+}
+
+/// Resume: the campaign is active again and the leads eligible now are
+/// queued. Leads already called are not, unless the retry policy retries
+/// them and their delay has passed.
+pub fn resume(
+    campaign: &Campaign,
+    leads: &[Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    check_leads(campaign, leads)?;
+    let mut events = campaign::decide(campaign, CampaignCommand::Resume, now)?;
+    let resumed = after(campaign, &events).ok_or(DomainError::CampaignNotFound(campaign.id))?;
+    events.extend(queue_eligible(&resumed, leads, now)?);
+    Ok(events)
+}
+
+/// Whether a lead still has something to be done by the dialer: pending,
+/// in progress, or to be retried.
+fn has_work(lead: &Lead, campaign: &Campaign) -> bool {
+    lead.category(campaign) != LeadCategory::Final
+}
+
+/// Cancel: the campaign ends; every lead that is not final and not in
+/// flight is cancelled; calls in flight finish and record their results.
+pub fn cancel(
+    campaign: &Campaign,
+    leads: &[Lead],
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    check_leads(campaign, leads)?;
+    let mut events = campaign::decide(campaign, CampaignCommand::Cancel { reason }, now)?;
+    for lead in leads {
+        if lead.in_flight.is_none() && has_work(lead, campaign) && !lead.status.is_barred() {
+            events.extend(lead::decide(
+                lead,
+                campaign,
+                LeadCommand::Cancel {
+                    reason: "campaign cancelled".to_owned(),
+                },
+                now,
+            )?);
+        }
+    }
+    Ok(events)
+}
+
+/// Leads with something left to do (pending, in progress, to be retried).
+pub fn remaining_work(campaign: &Campaign, leads: &[Lead]) -> usize {
+    leads.iter().filter(|lead| has_work(lead, campaign)).count()
+}
+
+/// Complete: records that an active campaign has nothing left to call.
+/// Refused while any lead is pending, in progress or to be retried.
+pub fn complete(
+    campaign: &Campaign,
+    leads: &[Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    check_leads(campaign, leads)?;
+    let remaining = remaining_work(campaign, leads);
+    let events = campaign::decide(campaign, CampaignCommand::Complete, now)?;
+    if remaining > 0 {
+        return Err(DomainError::CampaignHasWork {
+            id: campaign.id,
+            remaining,
+        });
+    }
+    Ok(events)
+}
+
+/// A manual recycle.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RecycleRequest {
+    /// The statuses whose leads are recycled.
+    pub statuses: Vec<LeadStatus>,
+    /// The status they go to: only `new` is accepted.
+    pub target: LeadStatus,
+    /// Whether their dial counts go back to 0.
+    pub reset_dial_count: bool,
+    /// Why, for the audit trail.
+    pub reason: String,
+}
+
+/// Recycle: every lead in one of `request.statuses` goes back to `new`
+/// with a fresh round of attempts, each with a `LeadRecycled` event.
+/// Returns the events and how many leads were recycled.
+pub fn recycle(
+    campaign: &Campaign,
+    leads: &[Lead],
+    request: &RecycleRequest,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Event>, usize), DomainError> {
+    check_leads(campaign, leads)?;
+    if request.statuses.is_empty() {
+        return Err(DomainError::NothingToRecycle);
+    }
+    if let Some(status) = request
+        .statuses
+        .iter()
+        .find(|s| !s.is_manually_recyclable())
+    {
+        return Err(DomainError::StatusNotRecyclable(*status));
+    }
+    if request.target != LeadStatus::New {
+        return Err(DomainError::BadRecycleTarget(request.target));
+    }
+    campaign.ensure_open()?;
+    let mut events = Vec::new();
+    let mut recycled = 0;
+    for lead in leads
+        .iter()
+        .filter(|lead| request.statuses.contains(&lead.status))
+    {
+        events.extend(lead::decide(
+            lead,
+            campaign,
+            LeadCommand::Recycle {
+                reset_dial_count: request.reset_dial_count,
+                reason: request.reason.clone(),
+            },
+            now,
+        )?);
+        recycled += 1;
+    }
+    Ok((events, recycled))
+}
+
+/// Deletes a contact and cancels its leads that are waiting or queued
+/// (not in flight, not final), so it leaves every hopper. `leads` are the
+/// contact's leads with their campaigns.
+pub fn delete_contact(
+    user: &User,
+    contact_id: ContactId,
+    leads: &[(&Lead, &Campaign)],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    let mut events = user::decide(user, UserCommand::DeleteContact { contact_id }, now)?;
+    for (lead, campaign) in leads {
+        let waiting = lead.contact_id == Some(contact_id)
+            && lead.in_flight.is_none()
+            && !lead.status.is_barred()
+            && lead.status != LeadStatus::Cancelled
+            && has_work(lead, campaign);
+        if waiting {
+            events.extend(lead::decide(
+                lead,
+                campaign,
+                LeadCommand::Cancel {
+                    reason: "contact deleted".to_owned(),
+                },
+                now,
+            )?);
+        }
+    }
+    Ok(events)
+}
+
+/// Adds a number to a user's do-not-call list and marks each of the
+/// number's leads do-not-call. `leads` are the leads with that number in
+/// the user's campaigns. Already listed: only unmarked leads are marked.
+pub fn add_dnc(
+    user: &User,
+    phone: &PhoneNumber,
+    reason: Option<String>,
+    leads: &[Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    let mut events = user::decide(
+        user,
+        UserCommand::AddDnc {
+            phone: phone.clone(),
+            reason,
+        },
+        now,
+    )?;
+    for lead in leads.iter().filter(|lead| &lead.phone == phone) {
+        if lead.status != LeadStatus::Dnc {
+            events.push(Event::LeadMarkedDnc(crate::events::LeadMarkedDnc {
+                campaign_id: lead.campaign_id,
+                lead_id: lead.id,
+                reason: "number added to the do-not-call list".to_owned(),
+                at: now,
+            }));
+        }
+    }
+    Ok(events)
+}
+
+#[cfg(test)]
+mod tests;
