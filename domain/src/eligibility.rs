@@ -98,20 +98,10 @@ pub fn eligibility(lead: &Lead, campaign: &Campaign, now: DateTime<Utc>) -> Elig
     if campaign.status != CampaignStatus::Active {
         return Eligibility::Never(NeverReason::CampaignNotActive(campaign.status));
     }
-    let ready_at = match status_ready_at(lead, campaign) {
-        Ok(ready_at) => ready_at,
+    let earliest = match ready_at(lead, campaign) {
+        Ok(ready_at) => ready_at.map_or(now, |at| at.max(now)),
         Err(reason) => return Eligibility::Never(reason),
     };
-    let earliest = [
-        Some(now),
-        ready_at,
-        campaign.starts_at(),
-        daily_cap_lifts_at(lead, campaign),
-    ]
-    .into_iter()
-    .flatten()
-    .max()
-    .unwrap_or(now);
     match first_common_opening(
         campaign.calling_window(),
         lead.local_window(campaign),
@@ -121,6 +111,25 @@ pub fn eligibility(lead: &Lead, campaign: &Campaign, now: DateTime<Utc>) -> Elig
         Some(at) => Eligibility::NotBefore(at),
         None => Eligibility::Never(NeverReason::NoCommonCallingHours),
     }
+}
+
+/// When the lead itself is ready to be dialed, whatever its campaign's
+/// status and calling windows: its status and retry delay, its callback
+/// time, the campaign's start date and the daily attempts cap. `Ok(None)`
+/// means at any time; `Err` says why waiting will never do.
+///
+/// The hopper indexes leads by this instant, and applies the campaign's
+/// status and the (campaign-wide, per-zone) windows when it is read.
+pub fn ready_at(lead: &Lead, campaign: &Campaign) -> Result<Option<DateTime<Utc>>, NeverReason> {
+    let status_ready = status_ready_at(lead, campaign)?;
+    Ok([
+        status_ready,
+        campaign.starts_at(),
+        daily_cap_lifts_at(lead, campaign),
+    ]
+    .into_iter()
+    .flatten()
+    .max())
 }
 
 /// From the status alone: when the lead is ready (`Ok(None)`: now), or

@@ -117,7 +117,7 @@ pub mod user;
 mod testkit;
 
 pub use actor::Actor;
-pub use eligibility::{eligibility, Eligibility, NeverReason};
+pub use eligibility::{eligibility, ready_at, Eligibility, NeverReason};
 pub use error::{DomainError, IdError, PhoneError, SettingsError, StatusError, TimeError};
 pub use events::{Event, StreamName};
 pub use ids::{CallId, CampaignId, ContactId, LeadId, UserId};

@@ -290,3 +290,43 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn ready_at_ignores_campaign_status_and_windows() {
+    let (mut campaign, lead) = active_with_one_lead();
+    assert_eq!(ready_at(&lead, &campaign), Ok(None));
+    let busy = called(&lead, &campaign, call_id(1), CallOutcome::Busy, t0());
+    let ended_at = t0() + minutes(1);
+    campaign.status = crate::status::CampaignStatus::Paused;
+    assert_eq!(
+        ready_at(&busy, &campaign),
+        Ok(Some(ended_at + minutes(240)))
+    );
+    assert!(matches!(
+        eligibility(&busy, &campaign, ended_at),
+        Eligibility::Never(NeverReason::CampaignNotActive(_))
+    ));
+    // Outside the campaign's window the lead is still ready; the hopper
+    // applies windows when it is read.
+    campaign.settings.hours = hours("09:00", "10:00");
+    assert_eq!(ready_at(&lead, &campaign), Ok(None));
+    campaign.status = crate::status::CampaignStatus::Active;
+    campaign.settings.hours = DailyHours::default();
+    let answered = called(&lead, &campaign, call_id(1), CallOutcome::Answered, t0());
+    assert_eq!(
+        ready_at(&answered, &campaign),
+        Err(NeverReason::Final(crate::status::LeadStatus::Answered))
+    );
+}
+
+#[test]
+fn ready_at_waits_for_the_start_date() {
+    let mut settings = settings();
+    settings.timezone = "Asia/Kolkata".parse().unwrap();
+    settings.start_date = crate::time::parse_date("2026-11-23").ok();
+    let (campaign, lead) = active_with_one_lead_settings(settings);
+    assert_eq!(
+        ready_at(&lead, &campaign),
+        Ok(Some(at("2026-11-22T18:30:00Z")))
+    );
+}

@@ -1,0 +1,295 @@
+//! The hopper: a campaign's dialable leads, in dial order.
+//!
+//! Each lead that can still be dialed is indexed by the instant it is
+//! *ready* (`leadline_domain::ready_at`: status, retry delay, callback
+//! time, start date, daily cap — not windows, not the campaign's status)
+//! and by its local zone when the campaign sets local calling hours.
+//! Leads whose ready instant has come sit in a per-zone set ordered by
+//! `DialOrder` (dropped retries, priority, named, FIFO); the others wait in
+//! a set ordered by ready instant and move over as time passes
+//! ([`Hopper::promote`]).
+//!
+//! "The next N eligible now" is then: nothing if the campaign is not
+//! active or its window is closed; otherwise a merge, in dial order, of the
+//! ready sets of the zones whose local hours are open — O(z log n) for z
+//! zones, not a scan. This is exactly `leadline_domain::eligibility`
+//! (checked by a property test), computed without looking at every lead.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use leadline_domain::campaign::Campaign;
+use leadline_domain::lead::{DialOrder, Lead};
+use leadline_domain::status::CampaignStatus;
+use leadline_domain::{LeadId, Zone};
+
+/// Where one lead sits in the hopper.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Entry {
+    pub order: DialOrder,
+    /// When it is ready; `None`: ready at any time.
+    pub ready_at: Option<DateTime<Utc>>,
+    /// Its local zone, when the campaign sets local calling hours and the
+    /// zone is known.
+    pub zone: Option<Zone>,
+}
+
+impl Entry {
+    /// The lead's entry, or `None` when waiting will never make it
+    /// dialable (final, in flight, attempts used up …).
+    pub fn of(lead: &Lead, campaign: &Campaign) -> Option<Entry> {
+        let ready_at = leadline_domain::ready_at(lead, campaign).ok()?;
+        let zone = campaign
+            .settings
+            .local_hours
+            .and_then(|_| lead.local_zone());
+        Some(Entry {
+            order: lead.dial_order(),
+            ready_at,
+            zone,
+        })
+    }
+}
+
+/// One lead as the hopper lists it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HopperLead {
+    pub lead_id: LeadId,
+    pub order: DialOrder,
+    /// When it can be dialed as far as the lead itself goes (`None`: now).
+    pub ready_at: Option<DateTime<Utc>>,
+}
+
+/// A campaign's hopper.
+#[derive(Clone, Default, Debug)]
+pub struct Hopper {
+    entries: HashMap<LeadId, Entry>,
+    /// Leads ready by `promoted_to`, per zone, in dial order.
+    ready: HashMap<Option<Zone>, BTreeSet<(DialOrder, LeadId)>>,
+    /// Leads ready only after `promoted_to`, by ready instant.
+    waiting: BTreeSet<(DateTime<Utc>, LeadId)>,
+    promoted_to: Option<DateTime<Utc>>,
+}
+
+/// Two hoppers are equal when they hold the same leads with the same
+/// entries; how far each was promoted does not matter.
+impl PartialEq for Hopper {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Hopper {
+    /// Leads in the hopper.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entry(&self, lead_id: &LeadId) -> Option<&Entry> {
+        self.entries.get(lead_id)
+    }
+
+    /// Sets (or, with `None`, removes) a lead's entry.
+    pub fn set(&mut self, lead_id: LeadId, entry: Option<Entry>) {
+        let old = match entry {
+            Some(entry) => self.entries.insert(lead_id, entry),
+            None => self.entries.remove(&lead_id),
+        };
+        if old == entry {
+            return;
+        }
+        if let Some(old) = old {
+            self.unindex(lead_id, &old);
+        }
+        if let Some(new) = entry {
+            self.index(lead_id, &new);
+        }
+    }
+
+    fn is_ready(&self, entry: &Entry) -> bool {
+        match (entry.ready_at, self.promoted_to) {
+            (None, _) => true,
+            (Some(at), Some(promoted)) => at <= promoted,
+            (Some(_), None) => false,
+        }
+    }
+
+    fn index(&mut self, lead_id: LeadId, entry: &Entry) {
+        if self.is_ready(entry) {
+            self.ready
+                .entry(entry.zone)
+                .or_default()
+                .insert((entry.order, lead_id));
+        } else if let Some(at) = entry.ready_at {
+            self.waiting.insert((at, lead_id));
+        }
+    }
+
+    fn unindex(&mut self, lead_id: LeadId, entry: &Entry) {
+        if let Some(set) = self.ready.get_mut(&entry.zone) {
+            if set.remove(&(entry.order, lead_id)) {
+                if set.is_empty() {
+                    self.ready.remove(&entry.zone);
+                }
+                return;
+            }
+        }
+        if let Some(at) = entry.ready_at {
+            self.waiting.remove(&(at, lead_id));
+        }
+    }
+
+    /// Moves every lead ready by `now` into the ready sets. Amortised
+    /// O(log n) per lead that becomes ready.
+    pub fn promote(&mut self, now: DateTime<Utc>) {
+        if self.promoted_to.is_some_and(|p| p >= now) {
+            return;
+        }
+        self.promoted_to = Some(now);
+        while let Some(&(at, lead_id)) = self.waiting.first() {
+            if at > now {
+                break;
+            }
+            self.waiting.pop_first();
+            if let Some(entry) = self.entries.get(&lead_id).copied() {
+                self.ready
+                    .entry(entry.zone)
+                    .or_default()
+                    .insert((entry.order, lead_id));
+            }
+        }
+    }
+
+    /// The next `n` leads eligible at `now`, in dial order. Promotes first.
+    pub fn next_eligible(
+        &mut self,
+        campaign: &Campaign,
+        now: DateTime<Utc>,
+        n: usize,
+    ) -> Vec<HopperLead> {
+        self.promote(now);
+        if n == 0 || !campaign_open(campaign, now) {
+            return Vec::new();
+        }
+        let open: Vec<&BTreeSet<(DialOrder, LeadId)>> = self
+            .ready
+            .iter()
+            .filter(|(zone, _)| zone_open(campaign, **zone, now))
+            .map(|(_, set)| set)
+            .collect();
+        merge(&open, n)
+            .into_iter()
+            .map(|(order, lead_id)| HopperLead {
+                lead_id,
+                order,
+                ready_at: self.entries.get(&lead_id).and_then(|e| e.ready_at),
+            })
+            .collect()
+    }
+
+    /// Up to `n` leads for a listing, without changing the hopper: the
+    /// leads eligible at `now` in dial order, then those that are not yet,
+    /// by the instant they are ready.
+    pub fn listing(&self, campaign: &Campaign, now: DateTime<Utc>, n: usize) -> Vec<HopperLead> {
+        let open = campaign_open(campaign, now);
+        let mut eligible: Vec<(DialOrder, LeadId)> = Vec::new();
+        if open {
+            let sets: Vec<&BTreeSet<(DialOrder, LeadId)>> = self
+                .ready
+                .iter()
+                .filter(|(zone, _)| zone_open(campaign, **zone, now))
+                .map(|(_, set)| set)
+                .collect();
+            eligible = merge(&sets, n);
+            // Waiting leads whose instant came since the last promotion.
+            let mut late: Vec<(DialOrder, LeadId)> = self
+                .waiting
+                .range(..(now, LeadId::from_u128(u128::MAX)))
+                .filter_map(|(_, id)| self.entries.get(id).map(|e| (e, *id)))
+                .filter(|(e, _)| zone_open(campaign, e.zone, now))
+                .map(|(e, id)| (e.order, id))
+                .take(n)
+                .collect();
+            if !late.is_empty() {
+                eligible.append(&mut late);
+                eligible.sort();
+                eligible.truncate(n);
+            }
+        }
+        let mut out: Vec<HopperLead> = eligible
+            .into_iter()
+            .map(|(order, lead_id)| HopperLead {
+                lead_id,
+                order,
+                ready_at: self.entries.get(&lead_id).and_then(|e| e.ready_at),
+            })
+            .collect();
+        if out.len() < n {
+            let listed: std::collections::HashSet<LeadId> = out.iter().map(|l| l.lead_id).collect();
+            let later = self
+                .waiting
+                .iter()
+                .filter(|(_, id)| !listed.contains(id))
+                .filter_map(|(_, id)| {
+                    self.entries.get(id).map(|e| HopperLead {
+                        lead_id: *id,
+                        order: e.order,
+                        ready_at: e.ready_at,
+                    })
+                })
+                .take(n - out.len())
+                .collect::<Vec<_>>();
+            out.extend(later);
+        }
+        out
+    }
+
+    /// The earliest instant after `now` at which a waiting lead becomes
+    /// ready, for the dialer's timer.
+    pub fn next_ready_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.waiting
+            .range((now, LeadId::from_u128(u128::MAX))..)
+            .next()
+            .map(|(at, _)| *at)
+    }
+
+    /// Every lead in the hopper with its entry (for checks and exports).
+    pub fn entries(&self) -> impl Iterator<Item = (&LeadId, &Entry)> {
+        self.entries.iter()
+    }
+}
+
+fn campaign_open(campaign: &Campaign, now: DateTime<Utc>) -> bool {
+    campaign.status == CampaignStatus::Active && campaign.calling_window().is_open(now)
+}
+
+fn zone_open(campaign: &Campaign, zone: Option<Zone>, now: DateTime<Utc>) -> bool {
+    match (zone, campaign.settings.local_hours) {
+        (Some(zone), Some(hours)) => hours.in_zone(zone).is_open(now),
+        _ => true,
+    }
+}
+
+/// The first `n` items of several sorted sets, in order.
+fn merge(sets: &[&BTreeSet<(DialOrder, LeadId)>], n: usize) -> Vec<(DialOrder, LeadId)> {
+    if let [only] = sets {
+        return only.iter().take(n).copied().collect();
+    }
+    let mut iters: Vec<_> = sets.iter().map(|s| s.iter().peekable()).collect();
+    let mut out = Vec::with_capacity(n.min(1024));
+    while out.len() < n {
+        let best = iters
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, it)| it.peek().map(|item| (**item, i)))
+            .min();
+        let Some((item, i)) = best else { break };
+        iters[i].next();
+        out.push(item);
+    }
+    out
+}

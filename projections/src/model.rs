@@ -1,0 +1,433 @@
+//! The read model: every projection, folded together from the log, so that
+//! one event changes the lead view, the call log, the counters and the
+//! hopper at once — they cannot disagree.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use leadline_domain::campaign::{self, Campaign};
+use leadline_domain::lead::{self, Lead};
+use leadline_domain::user::{self, User};
+use leadline_domain::{
+    CallId, CallOutcome, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName, UserId,
+};
+use serde::Serialize;
+
+use crate::hopper::{Entry, Hopper};
+use crate::stats::{Contribution, Counters};
+
+/// A lead and the version of its stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadEntry {
+    pub lead: Lead,
+    /// The lead stream's version: what a command on this lead expects.
+    pub version: u64,
+}
+
+/// A campaign, its stream version, and its per-campaign projections.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CampaignEntry {
+    pub campaign: Campaign,
+    pub version: u64,
+    /// Its leads, in import order.
+    pub leads: Vec<LeadId>,
+    /// The first lead imported with each number (duplicate detection).
+    pub phones: HashMap<PhoneNumber, LeadId>,
+    /// Its calls, in dial order.
+    pub calls: Vec<CallId>,
+    pub counters: Counters,
+    pub hopper: Hopper,
+}
+
+/// A user, their stream version, their campaigns and calls in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserEntry {
+    pub user: User,
+    pub version: u64,
+    /// Their campaigns, oldest first.
+    pub campaigns: Vec<CampaignId>,
+    /// Their calls in flight now.
+    pub in_flight: u32,
+}
+
+/// Where a call stands in the call log.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStatus {
+    /// Dialed, no result yet.
+    Dialing,
+    Answered,
+    NoAnswer,
+    Busy,
+    Failed,
+    Dropped,
+    Congestion,
+}
+
+impl From<CallOutcome> for CallStatus {
+    fn from(outcome: CallOutcome) -> Self {
+        match outcome {
+            CallOutcome::Answered => CallStatus::Answered,
+            CallOutcome::NoAnswer => CallStatus::NoAnswer,
+            CallOutcome::Busy => CallStatus::Busy,
+            CallOutcome::Failed => CallStatus::Failed,
+            CallOutcome::Dropped => CallStatus::Dropped,
+            CallOutcome::Congestion => CallStatus::Congestion,
+        }
+    }
+}
+
+/// One call attempt of a lead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CallRecord {
+    pub id: CallId,
+    pub lead_id: LeadId,
+    pub campaign_id: CampaignId,
+    pub user_id: UserId,
+    pub phone: PhoneNumber,
+    /// Which dial of the lead it was.
+    pub attempt: u32,
+    pub status: CallStatus,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub provider_call_id: Option<String>,
+    pub provider_status: Option<String>,
+    pub error: Option<String>,
+    pub duration_secs: Option<u32>,
+}
+
+/// An event that does not fit the state it is folded into (a lead event
+/// for an unknown campaign, …). The log only holds events the domain
+/// accepted, so any of these points at a bug; `verify` lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Anomaly {
+    pub position: u64,
+    pub detail: String,
+}
+
+/// Anomalies kept for reporting; more are counted, not kept.
+pub const ANOMALIES_KEPT_MAX: usize = 100;
+
+/// Every read model, folded from the log up to `position`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReadModel {
+    position: u64,
+    events: u64,
+    users: HashMap<UserId, UserEntry>,
+    api_keys: HashMap<String, UserId>,
+    campaigns: HashMap<CampaignId, CampaignEntry>,
+    leads: HashMap<LeadId, LeadEntry>,
+    calls: HashMap<CallId, CallRecord>,
+    system_in_flight: u32,
+    anomalies: Vec<Anomaly>,
+    anomalies_total: u64,
+}
+
+impl ReadModel {
+    /// The last log position folded in: a read reflects every event up to it.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// Events folded in.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    pub fn user(&self, id: &UserId) -> Option<&UserEntry> {
+        self.users.get(id)
+    }
+
+    pub fn users(&self) -> impl Iterator<Item = &UserEntry> {
+        self.users.values()
+    }
+
+    /// The user whose API key has this digest.
+    pub fn user_by_key_digest(&self, digest: &str) -> Option<&UserEntry> {
+        self.api_keys.get(digest).and_then(|id| self.users.get(id))
+    }
+
+    pub fn campaign(&self, id: &CampaignId) -> Option<&CampaignEntry> {
+        self.campaigns.get(id)
+    }
+
+    /// For the dialer, which moves hoppers forward in time.
+    pub fn campaign_mut(&mut self, id: &CampaignId) -> Option<&mut CampaignEntry> {
+        self.campaigns.get_mut(id)
+    }
+
+    pub fn campaigns(&self) -> impl Iterator<Item = &CampaignEntry> {
+        self.campaigns.values()
+    }
+
+    /// A user's campaigns, oldest first, optionally only those with
+    /// `status` at `now` (`scheduled` is derived from the time).
+    pub fn campaigns_of(
+        &self,
+        user: &UserId,
+        status: Option<CampaignStatus>,
+        now: DateTime<Utc>,
+    ) -> Vec<&CampaignEntry> {
+        let Some(entry) = self.users.get(user) else {
+            return Vec::new();
+        };
+        entry
+            .campaigns
+            .iter()
+            .filter_map(|id| self.campaigns.get(id))
+            .filter(|c| status.is_none_or(|s| c.campaign.status_at(now) == s))
+            .collect()
+    }
+
+    pub fn lead(&self, id: &LeadId) -> Option<&LeadEntry> {
+        self.leads.get(id)
+    }
+
+    pub fn call(&self, id: &CallId) -> Option<&CallRecord> {
+        self.calls.get(id)
+    }
+
+    /// Calls in flight for the whole system.
+    pub fn system_in_flight(&self) -> u32 {
+        self.system_in_flight
+    }
+
+    pub fn anomalies(&self) -> (&[Anomaly], u64) {
+        (&self.anomalies, self.anomalies_total)
+    }
+
+    /// Folds one event in. `position` and `stream_version` come from its
+    /// envelope.
+    pub fn apply(&mut self, position: u64, stream_version: u64, event: &Event) {
+        match event.stream() {
+            StreamName::User(id) => self.apply_user(position, id, stream_version, event),
+            StreamName::Campaign(id) => self.apply_campaign(position, id, stream_version, event),
+            StreamName::Lead(id) => self.apply_lead(position, id, stream_version, event),
+        }
+        self.position = position;
+        self.events += 1;
+    }
+
+    fn anomaly(&mut self, position: u64, detail: String) {
+        self.anomalies_total += 1;
+        if self.anomalies.len() < ANOMALIES_KEPT_MAX {
+            self.anomalies.push(Anomaly { position, detail });
+        }
+    }
+
+    fn apply_user(&mut self, position: u64, id: UserId, version: u64, event: &Event) {
+        let old = self.users.remove(&id);
+        let (campaigns, in_flight) = old
+            .as_ref()
+            .map(|e| (e.campaigns.clone(), e.in_flight))
+            .unwrap_or_default();
+        match user::evolve(old.map(|e| e.user), event) {
+            Some(user) => {
+                if let Event::UserCreated(created) = event {
+                    self.api_keys
+                        .insert(created.api_key_digest.clone(), created.user_id);
+                }
+                self.users.insert(
+                    id,
+                    UserEntry {
+                        user,
+                        version,
+                        campaigns,
+                        in_flight,
+                    },
+                );
+            }
+            None => self.anomaly(
+                position,
+                format!("{} for unknown user {id}", event.type_name()),
+            ),
+        }
+    }
+
+    fn apply_campaign(&mut self, position: u64, id: CampaignId, version: u64, event: &Event) {
+        let old = self.campaigns.remove(&id);
+        let settings_before = old.as_ref().map(|e| e.campaign.settings.clone());
+        let Some(campaign) = campaign::evolve(old.as_ref().map(|e| e.campaign.clone()), event)
+        else {
+            self.anomaly(
+                position,
+                format!("{} for unknown campaign {id}", event.type_name()),
+            );
+            if let Some(old) = old {
+                self.campaigns.insert(id, old);
+            }
+            return;
+        };
+        let mut entry = match old {
+            Some(mut entry) => {
+                entry.campaign = campaign;
+                entry
+            }
+            None => {
+                if let Some(owner) = self.users.get_mut(&campaign.owner) {
+                    owner.campaigns.push(id);
+                } else {
+                    self.anomaly(position, format!("campaign {id} of unknown user"));
+                }
+                CampaignEntry {
+                    campaign,
+                    version,
+                    leads: Vec::new(),
+                    phones: HashMap::new(),
+                    calls: Vec::new(),
+                    counters: Counters::default(),
+                    hopper: Hopper::default(),
+                }
+            }
+        };
+        entry.version = version;
+        if settings_before.is_some_and(|s| s != entry.campaign.settings) {
+            self.reindex(&mut entry);
+        }
+        self.campaigns.insert(id, entry);
+    }
+
+    /// New settings (retry policy, local hours …) can change every lead's
+    /// category and hopper entry: recount them all.
+    fn reindex(&self, entry: &mut CampaignEntry) {
+        let dials = entry.counters.dials;
+        entry.counters = Counters::default();
+        entry.counters.dials = dials;
+        entry.hopper = Hopper::default();
+        for id in &entry.leads {
+            if let Some(lead) = self.leads.get(id) {
+                let lead = &lead.lead;
+                entry
+                    .counters
+                    .shift(None, Some(Contribution::of(lead, &entry.campaign)));
+                entry.hopper.set(*id, Entry::of(lead, &entry.campaign));
+            }
+        }
+    }
+
+    fn apply_lead(&mut self, position: u64, id: LeadId, version: u64, event: &Event) {
+        let Some(campaign_id) = event.campaign_id() else {
+            self.anomaly(
+                position,
+                format!("{} without a campaign", event.type_name()),
+            );
+            return;
+        };
+        let Some(entry) = self.campaigns.get_mut(&campaign_id) else {
+            self.anomaly(
+                position,
+                format!(
+                    "{} for lead {id} of unknown campaign {campaign_id}",
+                    event.type_name()
+                ),
+            );
+            return;
+        };
+        let old = self.leads.remove(&id);
+        let before = old
+            .as_ref()
+            .map(|e| Contribution::of(&e.lead, &entry.campaign));
+        let was_in_flight = old.as_ref().is_some_and(|e| e.lead.in_flight.is_some());
+        let Some(lead) = lead::evolve(old.map(|e| e.lead), event) else {
+            self.anomaly(
+                position,
+                format!("{} for unknown lead {id}", event.type_name()),
+            );
+            return;
+        };
+        let after = Contribution::of(&lead, &entry.campaign);
+        entry.counters.shift(before, Some(after));
+        entry.hopper.set(id, Entry::of(&lead, &entry.campaign));
+        if before.is_none() {
+            entry.leads.push(id);
+            entry.phones.entry(lead.phone.clone()).or_insert(id);
+        }
+        let owner = entry.campaign.owner;
+        let in_flight = lead.in_flight.is_some();
+        if in_flight != was_in_flight {
+            let user = self.users.get_mut(&owner);
+            if in_flight {
+                self.system_in_flight += 1;
+                if let Some(user) = user {
+                    user.in_flight += 1;
+                }
+            } else {
+                self.system_in_flight = self.system_in_flight.saturating_sub(1);
+                if let Some(user) = user {
+                    user.in_flight = user.in_flight.saturating_sub(1);
+                }
+            }
+        }
+        self.fold_call(event, owner);
+        self.leads.insert(id, LeadEntry { lead, version });
+    }
+
+    /// The call log, from the same events as the lead.
+    fn fold_call(&mut self, event: &Event, owner: UserId) {
+        match event {
+            Event::LeadDialed(dialed) => {
+                self.calls.insert(
+                    dialed.call_id,
+                    CallRecord {
+                        id: dialed.call_id,
+                        lead_id: dialed.lead_id,
+                        campaign_id: dialed.campaign_id,
+                        user_id: owner,
+                        phone: dialed.phone.clone(),
+                        attempt: dialed.attempt,
+                        status: CallStatus::Dialing,
+                        started_at: dialed.at,
+                        ended_at: None,
+                        provider_call_id: None,
+                        provider_status: None,
+                        error: None,
+                        duration_secs: None,
+                    },
+                );
+                if let Some(campaign) = self.campaigns.get_mut(&dialed.campaign_id) {
+                    campaign.calls.push(dialed.call_id);
+                    campaign.counters.dials += 1;
+                }
+            }
+            Event::CallPlaced(placed) => {
+                if let Some(call) = self.calls.get_mut(&placed.call_id) {
+                    call.provider_call_id = Some(placed.provider_call_id.clone());
+                }
+            }
+            Event::CallReclaimed(reclaimed) => {
+                if let Some(call) = self.calls.get_mut(&reclaimed.call_id) {
+                    call.status = CallStatus::Failed;
+                    call.ended_at = Some(reclaimed.at);
+                    call.error = Some(reclaimed.reason.clone());
+                }
+            }
+            _ => {
+                if let Some((outcome, ended)) = event.as_call_ended() {
+                    if let Some(call) = self.calls.get_mut(&ended.call_id) {
+                        call.status = outcome.into();
+                        call.ended_at = Some(ended.at);
+                        call.provider_status = Some(ended.provider_status.clone());
+                        call.error = ended.error.clone();
+                        call.duration_secs = ended.duration_secs;
+                        if ended.provider_call_id.is_some() {
+                            call.provider_call_id = ended.provider_call_id.clone();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Recounts every counter from the leads, for checks: must always
+    /// equal the counters kept incrementally.
+    pub fn recount(&self, campaign: &CampaignId) -> Option<Counters> {
+        let entry = self.campaigns.get(campaign)?;
+        let mut counters = Counters::default();
+        counters.dials = entry.counters.dials;
+        for id in &entry.leads {
+            let lead = &self.leads.get(id)?.lead;
+            counters.shift(None, Some(Contribution::of(lead, &entry.campaign)));
+        }
+        Some(counters)
+    }
+}
