@@ -4,10 +4,16 @@
 //! and writes `target/bench/SUITE.json`. Every figure that has a target is
 //! measured next to a baseline taken in the same run on the same machine.
 
+mod alloc;
+mod history;
+mod projections;
 mod report;
 mod storage;
 
 use clap::{Parser, ValueEnum};
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 #[derive(Parser)]
 #[command(name = "leadline-bench", about = "Leadline's benchmarks")]
@@ -22,12 +28,14 @@ struct Cli {
 #[derive(Clone, Copy, ValueEnum)]
 enum Suite {
     Storage,
+    Projections,
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.suite {
         Suite::Storage => storage::run(cli.quick),
+        Suite::Projections => projections::run(cli.quick),
     };
     match result.and_then(|report| {
         report.print();

@@ -152,7 +152,7 @@ pub fn imported_lead(number: &str, name: Option<&str>, priority: i32, sequence: 
         priority,
         timezone: None,
         contact_id: None,
-        fields: BTreeMap::new(),
+        fields: Default::default(),
         at: t0() - minutes(30),
     });
     lead::evolve(None, &event).unwrap_or_else(|| panic!("no lead"))

@@ -84,8 +84,7 @@ pub struct CallRecord {
     pub lead_id: LeadId,
     pub campaign_id: CampaignId,
     pub user_id: UserId,
-    pub phone: PhoneNumber,
-    /// Which dial of the lead it was.
+    /// Which dial of the lead it was (the number dialed is the lead's).
     pub attempt: u32,
     pub status: CallStatus,
     pub started_at: DateTime<Utc>,
@@ -105,6 +104,57 @@ pub struct Anomaly {
     pub detail: String,
 }
 
+/// Values stored densely in insertion order, found by id.
+#[derive(Clone, Debug)]
+struct Slab<K, V> {
+    values: Vec<V>,
+    index: HashMap<K, u32>,
+}
+
+impl<K, V> Default for Slab<K, V> {
+    fn default() -> Self {
+        Slab {
+            values: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Copy, V> Slab<K, V> {
+    fn get(&self, key: &K) -> Option<&V> {
+        self.index.get(key).map(|&i| &self.values[i as usize])
+    }
+
+    fn get_mut(&mut self, key: &K) -> Option<&mut V> {
+        self.index.get(key).map(|&i| &mut self.values[i as usize])
+    }
+
+    /// Inserts or replaces.
+    fn insert(&mut self, key: K, value: V) {
+        match self.index.get(&key) {
+            Some(&i) => self.values[i as usize] = value,
+            None => {
+                // Four billion leads or calls in one process is far beyond
+                // what memory allows; the index type follows from that.
+                let i = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+                self.index.insert(key, i);
+                self.values.push(value);
+            }
+        }
+    }
+}
+
+/// Equal when they hold the same values under the same keys.
+impl<K: std::hash::Hash + Eq + Copy, V: PartialEq> PartialEq for Slab<K, V> {
+    fn eq(&self, other: &Self) -> bool {
+        self.index.len() == other.index.len()
+            && self
+                .index
+                .iter()
+                .all(|(k, &i)| other.get(k) == Some(&self.values[i as usize]))
+    }
+}
+
 /// Anomalies kept for reporting; more are counted, not kept.
 pub const ANOMALIES_KEPT_MAX: usize = 100;
 
@@ -116,8 +166,11 @@ pub struct ReadModel {
     users: HashMap<UserId, UserEntry>,
     api_keys: HashMap<String, UserId>,
     campaigns: HashMap<CampaignId, CampaignEntry>,
-    leads: HashMap<LeadId, LeadEntry>,
-    calls: HashMap<CallId, CallRecord>,
+    /// Leads and calls are stored densely, found through small indexes: a
+    /// map of large entries would carry up to twice their size in unused
+    /// capacity, which dominates a million-lead campaign.
+    leads: Slab<LeadId, LeadEntry>,
+    calls: Slab<CallId, CallRecord>,
     system_in_flight: u32,
     anomalies: Vec<Anomaly>,
     anomalies_total: u64,
@@ -323,27 +376,40 @@ impl ReadModel {
             );
             return;
         };
-        let old = self.leads.remove(&id);
-        let before = old
-            .as_ref()
-            .map(|e| Contribution::of(&e.lead, &entry.campaign));
-        let was_in_flight = old.as_ref().is_some_and(|e| e.lead.in_flight.is_some());
-        let Some(lead) = lead::evolve(old.map(|e| e.lead), event) else {
-            self.anomaly(
-                position,
-                format!("{} for unknown lead {id}", event.type_name()),
-            );
-            return;
-        };
-        let after = Contribution::of(&lead, &entry.campaign);
-        entry.counters.shift(before, Some(after));
-        entry.hopper.set(id, Entry::of(&lead, &entry.campaign));
-        if before.is_none() {
-            entry.leads.push(id);
-            entry.phones.entry(lead.phone.clone()).or_insert(id);
-        }
         let owner = entry.campaign.owner;
-        let in_flight = lead.in_flight.is_some();
+        let (before, was_in_flight, after, in_flight) = match self.leads.get_mut(&id) {
+            Some(existing) => {
+                let before = Contribution::of(&existing.lead, &entry.campaign);
+                let was_in_flight = existing.lead.in_flight.is_some();
+                lead::evolve_in_place(&mut existing.lead, event);
+                existing.version = version;
+                let lead = &existing.lead;
+                entry.hopper.set(id, Entry::of(lead, &entry.campaign));
+                (
+                    Some(before),
+                    was_in_flight,
+                    Contribution::of(lead, &entry.campaign),
+                    lead.in_flight.is_some(),
+                )
+            }
+            None => {
+                let Some(lead) = lead::evolve(None, event) else {
+                    self.anomaly(
+                        position,
+                        format!("{} for unknown lead {id}", event.type_name()),
+                    );
+                    return;
+                };
+                entry.hopper.set(id, Entry::of(&lead, &entry.campaign));
+                entry.leads.push(id);
+                entry.phones.entry(lead.phone.clone()).or_insert(id);
+                let after = Contribution::of(&lead, &entry.campaign);
+                let in_flight = lead.in_flight.is_some();
+                self.leads.insert(id, LeadEntry { lead, version });
+                (None, false, after, in_flight)
+            }
+        };
+        entry.counters.shift(before, Some(after));
         if in_flight != was_in_flight {
             let user = self.users.get_mut(&owner);
             if in_flight {
@@ -359,7 +425,6 @@ impl ReadModel {
             }
         }
         self.fold_call(event, owner);
-        self.leads.insert(id, LeadEntry { lead, version });
     }
 
     /// The call log, from the same events as the lead.
@@ -373,7 +438,6 @@ impl ReadModel {
                         lead_id: dialed.lead_id,
                         campaign_id: dialed.campaign_id,
                         user_id: owner,
-                        phone: dialed.phone.clone(),
                         attempt: dialed.attempt,
                         status: CallStatus::Dialing,
                         started_at: dialed.at,
