@@ -63,6 +63,8 @@ pub struct Projections {
     folding: Mutex<()>,
     reached: Mutex<u64>,
     reached_changed: Condvar,
+    /// The same position for async waiters (HTTP handlers, live feeds).
+    reached_watch: tokio::sync::watch::Sender<u64>,
     stop: AtomicBool,
     failure: Mutex<Option<String>>,
 }
@@ -76,6 +78,7 @@ impl Projections {
             folding: Mutex::new(()),
             reached: Mutex::new(0),
             reached_changed: Condvar::new(),
+            reached_watch: tokio::sync::watch::Sender::new(0),
             stop: AtomicBool::new(false),
             failure: Mutex::new(None),
         });
@@ -197,7 +200,19 @@ impl Projections {
         if position > *reached {
             *reached = position;
             self.reached_changed.notify_all();
+            self.reached_watch.send_replace(position);
         }
+    }
+
+    /// The position the model reflects, for async waiters: it changes
+    /// after the events up to it are folded in.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.reached_watch.subscribe()
+    }
+
+    /// The log the model folds.
+    pub fn log(&self) -> &Arc<dyn EventLog> {
+        &self.log
     }
 }
 

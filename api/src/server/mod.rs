@@ -1,12 +1,31 @@
-//! The HTTP server.
+//! The HTTP server: `leadline serve`.
+
+pub mod auth;
+pub mod commands;
+pub mod error;
+pub mod limits;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod state;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
+use std::time::Instant;
 
+use actix_web::dev::Service;
 use actix_web::{web, App, HttpResponse, HttpServer};
+use leadline_projections::Projections;
 use leadline_storage::{EventLog, SledLog, SledOptions};
+use utoipa_swagger_ui::SwaggerUi;
+
+use self::error::{json_config, path_config, query_config, ApiError};
+use self::limits::JSON_BODY_BYTES_MAX;
+use self::metrics::Metrics;
+use self::state::AppState;
 
 /// Which telephony provider places calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -39,40 +58,114 @@ pub struct ServeArgs {
     pub sim_call_ms: u64,
 }
 
+/// HTTP worker threads: the machine's cores, at least two.
+fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
 pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let log = Arc::new(
         SledLog::open(&args.data, SledOptions::default())
             .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?,
     );
+    let admin_digest = auth::admin_digest(&args.data, args.admin_key.as_deref())?;
+    let shared_log: Arc<dyn EventLog> = log.clone();
+    let started = Instant::now();
+    let projections = Projections::open(shared_log.clone())
+        .map_err(|e| format!("cannot fold the log into the read models: {e}"))?;
+    eprintln!(
+        "read models at position {} ({} ms)",
+        projections.position(),
+        started.elapsed().as_millis()
+    );
+    let follower = projections
+        .follow()
+        .map_err(|e| format!("cannot start the projections thread: {e}"))?;
+    let state = web::Data::new(AppState {
+        clock: Arc::new(chrono::Utc::now),
+        log: shared_log,
+        projections: projections.clone(),
+        admin_digest,
+        metrics: Arc::new(Metrics::new()),
+        sse_streams: AtomicUsize::new(0),
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let app_log = log.clone();
-    runtime.block_on(async move {
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(web::Data::from(app_log.clone()))
-                .route("/healthz", web::get().to(healthz))
-        })
-        .bind(args.bind)
-        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?
-        .shutdown_timeout(10)
-        .run();
-        println!(
-            "leadline listening on http://{} (data in {})",
-            args.bind,
-            args.data.display()
-        );
-        server.await.map_err(|e| format!("server error: {e}"))
-    })?;
+    let result = runtime.block_on(run_http(args.clone(), state));
+    projections.stop();
+    let _ = follower.join();
     log.close().map_err(|e| format!("closing the log: {e}"))?;
-    Ok(ExitCode::SUCCESS)
+    result.map(|()| ExitCode::SUCCESS)
 }
 
-async fn healthz(log: web::Data<SledLog>) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({
-        "status": "ok",
-        "position": log.last_position(),
-    }))
+async fn run_http(args: ServeArgs, state: web::Data<AppState>) -> Result<(), String> {
+    let server = HttpServer::new(move || app(state.clone()))
+        .workers(workers())
+        .bind(args.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
+    let addresses: Vec<String> = server
+        .addrs()
+        .iter()
+        .map(|a| format!("http://{a}"))
+        .collect();
+    let server = server.shutdown_timeout(10).run();
+    println!(
+        "leadline listening on {} (data in {})",
+        addresses.join(", "),
+        args.data.display()
+    );
+    server.await.map_err(|e| format!("server error: {e}"))
+}
+
+/// The application: routes, limits, error shapes and request metrics.
+pub fn app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let metrics = state.metrics.clone();
+    App::new()
+        .app_data(state)
+        .app_data(json_config(JSON_BODY_BYTES_MAX))
+        .app_data(path_config())
+        .app_data(query_config())
+        .wrap_fn(move |req, srv| {
+            let started = Instant::now();
+            let method = req.method().to_string();
+            let metrics = metrics.clone();
+            let response = srv.call(req);
+            async move {
+                let response = response.await?;
+                let route = response
+                    .request()
+                    .match_pattern()
+                    .unwrap_or_else(|| "unmatched".into());
+                metrics.request(
+                    &route,
+                    &method,
+                    response.status().as_u16(),
+                    started.elapsed().as_secs_f64(),
+                );
+                Ok(response)
+            }
+        })
+        .service(web::scope("/api/v1").configure(routes::configure))
+        .route("/healthz", web::get().to(routes::ops::healthz))
+        .route("/metrics", web::get().to(routes::ops::metrics))
+        .route("/", web::get().to(routes::ops::index))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::document()))
+        .default_service(web::to(not_found))
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    ApiError::not_found(&format!("{} {}", req.method(), req.path())).error_response()
 }

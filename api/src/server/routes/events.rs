@@ -1,0 +1,253 @@
+//! The log itself: paged reads and a live feed (Server-Sent Events).
+
+use std::str::FromStr;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use leadline_domain::{Event, StreamName};
+use leadline_projections::{codec, ReadModel};
+use leadline_storage::RecordedEvent;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::server::auth::Principal;
+use crate::server::error::ApiError;
+use crate::server::limits::{EVENTS_PAGE_MAX, SSE_STREAMS_MAX};
+use crate::server::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events", web::get().to(list))
+        .route("/events/stream", web::get().to(stream));
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub position: u64,
+    pub stream: String,
+    pub stream_version: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When the log recorded it.
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// Whether `principal` may see an event of `stream`.
+fn may_see(model: &ReadModel, principal: &Principal, stream: &str) -> bool {
+    let Principal::User(user) = principal else {
+        return true;
+    };
+    match StreamName::from_str(stream) {
+        Ok(StreamName::User(id)) => id == *user,
+        Ok(StreamName::Campaign(id)) => model
+            .campaign(&id)
+            .is_some_and(|c| c.campaign.owner == *user),
+        Ok(StreamName::Lead(id)) => model
+            .lead(&id)
+            .and_then(|l| model.campaign(&l.lead.campaign_id))
+            .is_some_and(|c| c.campaign.owner == *user),
+        Err(_) => false,
+    }
+}
+
+fn decode(recorded: &RecordedEvent) -> Result<Event, ApiError> {
+    use bincode::Options;
+    let seed = leadline_domain::events::EventSeed {
+        type_name: &recorded.event_type,
+        schema_version: recorded.schema_version,
+    };
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes()
+        .with_limit(codec::PAYLOAD_DECODE_BYTES_MAX)
+        .deserialize_seed(seed, &recorded.payload)
+        .map_err(|e| {
+            ApiError::internal(format!("event {} does not decode: {e}", recorded.position))
+        })
+}
+
+pub fn event_view(recorded: &RecordedEvent) -> Result<EventView, ApiError> {
+    let data = decode(recorded)?;
+    Ok(EventView {
+        position: recorded.position,
+        stream: recorded.stream.clone(),
+        stream_version: recorded.stream_version,
+        event_type: recorded.event_type.clone(),
+        at: recorded.recorded_at(),
+        actor: recorded.actor.clone(),
+        correlation_id: recorded.correlation_id.map(|u| u.to_string()),
+        causation_id: recorded.causation_id.map(|u| u.to_string()),
+        data: serde_json::to_value(&data).unwrap_or_default(),
+    })
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    /// Events after this position (default 0: from the start).
+    pub after: Option<u64>,
+    /// At most this many (default and maximum 1,000).
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventPage {
+    pub events: Vec<EventView>,
+    /// The last position read: pass it as `after` for the next page.
+    pub last_position: u64,
+}
+
+/// Reads the next visible events after `after`, scanning at most one page.
+async fn page(
+    state: &AppState,
+    principal: Principal,
+    after: u64,
+    limit: usize,
+) -> Result<(Vec<EventView>, u64), ApiError> {
+    let log = state.log.clone();
+    let records = web::block(move || log.read_all(after, limit))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    // Ownership is read from the read models, so only events they already
+    // reflect are served; the rest come with the next page.
+    let (visible, last) = {
+        let model = state.projections.read();
+        let folded = model.position();
+        let records: Vec<&RecordedEvent> =
+            records.iter().filter(|r| r.position <= folded).collect();
+        let last = records.last().map_or(after, |r| r.position);
+        let visible: Vec<&RecordedEvent> = records
+            .into_iter()
+            .filter(|r| may_see(&model, &principal, &r.stream))
+            .collect();
+        (visible, last)
+    };
+    let events = visible
+        .into_iter()
+        .map(event_view)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((events, last))
+}
+
+/// The log in order (admin: everything; a user: its own streams).
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventQuery), responses((status = 200, body = EventPage)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<EventQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = query
+        .limit
+        .unwrap_or(EVENTS_PAGE_MAX)
+        .clamp(1, EVENTS_PAGE_MAX);
+    let (events, last_position) = page(&state, principal, query.after.unwrap_or(0), limit).await?;
+    Ok(HttpResponse::Ok().json(EventPage {
+        events,
+        last_position,
+    }))
+}
+
+/// Frames queued for one live-feed client.
+const SSE_FRAMES_QUEUED_MAX: usize = 64;
+/// A comment line keeps idle connections open through proxies.
+const SSE_HEARTBEAT_MS: u64 = 15_000;
+
+/// Decrements the open-streams count when a live feed ends.
+struct StreamSlot(web::Data<AppState>);
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.sse_streams.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// New events as Server-Sent Events (`id` = position, `event` = type,
+/// `data` = the event as JSON), from `?after=` or `Last-Event-ID`, live.
+#[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", params(EventQuery),
+    responses((status = 200, description = "text/event-stream"), (status = 503, description = "too many open streams")))]
+pub async fn stream(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: web::Query<EventQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let resume = req
+        .headers()
+        .get("Last-Event-ID")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let mut after = query
+        .after
+        .or(resume)
+        .unwrap_or_else(|| state.projections.position());
+    if state.sse_streams.fetch_add(1, Ordering::Relaxed) >= SSE_STREAMS_MAX {
+        state.sse_streams.fetch_sub(1, Ordering::Relaxed);
+        return Err(ApiError::unavailable(format!(
+            "{SSE_STREAMS_MAX} live feeds are open; try later"
+        )));
+    }
+    let slot = StreamSlot(state.clone());
+    let (sender, mut frames) = tokio::sync::mpsc::channel::<Bytes>(SSE_FRAMES_QUEUED_MAX);
+    let feed_state = state.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        let mut reached = feed_state.projections.subscribe();
+        if sender
+            .send(Bytes::from_static(b": leadline live feed\n\n"))
+            .await
+            .is_err()
+        {
+            return;
+        }
+        loop {
+            let wait = async { reached.wait_for(|p| *p > after).await.map(|_| ()) };
+            let waited = tokio::time::timeout(Duration::from_millis(SSE_HEARTBEAT_MS), wait).await;
+            match waited {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return,
+                Err(_) => {
+                    if sender
+                        .send(Bytes::from_static(b": heartbeat\n\n"))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    continue;
+                }
+            }
+            let Ok((events, last)) = page(&feed_state, principal, after, EVENTS_PAGE_MAX).await
+            else {
+                return;
+            };
+            for event in events {
+                let data = serde_json::to_string(&event).unwrap_or_default();
+                let frame = format!(
+                    "id: {}\nevent: {}\ndata: {data}\n\n",
+                    event.position, event.event_type
+                );
+                if sender.send(Bytes::from(frame)).await.is_err() {
+                    return;
+                }
+            }
+            after = last;
+        }
+    });
+    let body = futures_util::stream::poll_fn(move |cx| {
+        frames
+            .poll_recv(cx)
+            .map(|frame| frame.map(Ok::<Bytes, actix_web::Error>))
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(body))
+}

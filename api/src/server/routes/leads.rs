@@ -1,0 +1,607 @@
+//! Leads: import (CSV or JSON), list, read, history, disposition.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use leadline_domain::lead::{self, DispositionRequest, Lead, LeadCommand};
+use leadline_domain::plans::{self, LeadInput};
+use leadline_domain::{CampaignId, LeadId, LeadStatus, StreamName};
+use leadline_projections::history::{lead_as_of, stream_history, HistoryEntry};
+use leadline_projections::ReadModel;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::server::auth::Principal;
+use crate::server::commands::execute;
+use crate::server::error::ApiError;
+use crate::server::limits::{
+    CSV_BODY_BYTES_MAX, IMPORT_BATCH_ROWS_MAX, INVALID_ROWS_LISTED_MAX, JSON_BODY_BYTES_MAX,
+    PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX, UPLOAD_ROWS_MAX,
+};
+use crate::server::state::AppState;
+
+use super::campaigns::visible;
+use super::{cause, parse_id};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/campaigns/{id}/leads", web::post().to(import))
+        .route("/campaigns/{id}/leads", web::get().to(list))
+        .route("/leads/{id}", web::get().to(get))
+        .route("/leads/{id}/history", web::get().to(history))
+        .route("/leads/{id}/disposition", web::post().to(disposition));
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct InvalidRowView {
+    /// Row number, from 1 after the header.
+    pub row: usize,
+    pub phone: String,
+    pub error: String,
+}
+
+#[derive(Serialize, ToSchema, Default)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub duplicates: usize,
+    pub dnc: usize,
+    /// Invalid rows, up to 1,000 listed.
+    pub invalid: Vec<InvalidRowView>,
+    /// Every invalid row, listed or not.
+    pub invalid_total: usize,
+    pub rows: usize,
+    pub position: u64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadBody {
+    pub phone: String,
+    pub name: Option<String>,
+    pub priority: Option<i32>,
+    /// IANA zone of the lead.
+    pub timezone: Option<String>,
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadsBody {
+    pub leads: Vec<LeadBody>,
+}
+
+/// Imports leads from CSV (`text/csv`: header with `phone`, optional
+/// `name`, `priority`, `timezone`, other columns kept as fields) or JSON.
+/// The whole upload is read and checked before anything is written, then
+/// written in batches; duplicates, do-not-call numbers and invalid rows are
+/// reported, not fatal.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/leads", tag = "leads",
+    request_body(content = LeadsBody, description = "JSON, or CSV with Content-Type text/csv (at most 1,000,000 rows, 256 MiB)"),
+    responses((status = 200, body = ImportReport), (status = 400, description = "malformed CSV or JSON"),
+        (status = 413, description = "too many rows or bytes"), (status = 415, description = "neither CSV nor JSON")))]
+pub async fn import(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id: CampaignId = parse_id("campaign id", &path)?;
+    {
+        let model = state.projections.read();
+        visible(&model, &principal, &id)?;
+    }
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let rows = if content_type.starts_with("text/csv") {
+        read_csv(payload).await?
+    } else if content_type.starts_with("application/json") {
+        read_json(payload).await?
+    } else {
+        return Err(ApiError::unsupported_media(
+            "send leads as text/csv or application/json",
+        ));
+    };
+    let mut report = ImportReport {
+        rows: rows.len(),
+        ..ImportReport::default()
+    };
+    let now = state.now();
+    let cause = cause(&principal);
+    let mut offset = 0;
+    let mut batches = rows.into_iter().peekable();
+    let mut position = state.projections.position();
+    while batches.peek().is_some() {
+        let batch: Vec<LeadInput> = batches.by_ref().take(IMPORT_BATCH_ROWS_MAX).collect();
+        let batch_len = batch.len();
+        let done = execute(&state, &cause, |model| {
+            let entry = visible(model, &principal, &id)?;
+            let owner = model.user(&entry.campaign.owner);
+            let (events, summary) = plans::import_leads(
+                &entry.campaign,
+                &entry.phones,
+                |p| owner.is_some_and(|u| u.user.is_dnc(p)),
+                batch.clone(),
+                || LeadId::from_uuid(uuid::Uuid::now_v7()),
+                now,
+            )?;
+            Ok((events, summary))
+        })
+        .await?;
+        let summary = done.value;
+        report.imported += summary.imported;
+        report.duplicates += summary.duplicates;
+        report.dnc += summary.dnc;
+        report.invalid_total += summary.invalid.len();
+        for invalid in summary.invalid {
+            if report.invalid.len() < INVALID_ROWS_LISTED_MAX {
+                report.invalid.push(InvalidRowView {
+                    row: invalid.row + offset,
+                    phone: invalid.phone,
+                    error: invalid.error,
+                });
+            }
+        }
+        offset += batch_len;
+        position = done.position;
+    }
+    report.position = position;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Reads the body into memory up to `limit` bytes.
+async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::too_large(format!(
+                "the body is over the limit of {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+async fn read_json(payload: web::Payload) -> Result<Vec<LeadInput>, ApiError> {
+    let body = read_body(payload, JSON_BODY_BYTES_MAX).await?;
+    let parsed: LeadsBody = serde_json::from_slice(&body).map_err(|e| {
+        if e.is_data() {
+            ApiError::unprocessable(e.to_string())
+        } else {
+            ApiError::bad_request(format!("malformed JSON: {e}"))
+        }
+    })?;
+    if parsed.leads.len() > UPLOAD_ROWS_MAX {
+        return Err(ApiError::too_large(format!(
+            "{} leads; the limit is {UPLOAD_ROWS_MAX} per upload",
+            parsed.leads.len()
+        )));
+    }
+    Ok(parsed
+        .leads
+        .into_iter()
+        .map(|l| LeadInput {
+            phone: l.phone,
+            name: l.name,
+            priority: l.priority,
+            timezone: l.timezone,
+            fields: l.fields,
+            contact_id: None,
+        })
+        .collect())
+}
+
+/// A `Read` over body chunks arriving through a channel: the CSV parser
+/// runs on a blocking thread while the body streams in.
+struct ChunkReader {
+    chunks: tokio::sync::mpsc::Receiver<Bytes>,
+    current: Bytes,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.blocking_recv() {
+                Some(chunk) => self.current = chunk,
+                None => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.current.len());
+        buf[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
+}
+
+/// Chunks in flight between the body stream and the CSV parser.
+const CSV_CHUNKS_QUEUED_MAX: usize = 16;
+
+async fn read_csv(mut payload: web::Payload) -> Result<Vec<LeadInput>, ApiError> {
+    let (sender, chunks) = tokio::sync::mpsc::channel::<Bytes>(CSV_CHUNKS_QUEUED_MAX);
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_csv(ChunkReader {
+            chunks,
+            current: Bytes::new(),
+        })
+    });
+    let mut received = 0usize;
+    let mut too_large = false;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        received += chunk.len();
+        if received > CSV_BODY_BYTES_MAX {
+            too_large = true;
+            break;
+        }
+        if sender.send(chunk).await.is_err() {
+            // The parser stopped early (an error): its answer says why.
+            break;
+        }
+    }
+    drop(sender);
+    let parsed = parser
+        .await
+        .map_err(|e| ApiError::internal(format!("the CSV parser failed: {e}")))?;
+    if too_large {
+        return Err(ApiError::too_large(format!(
+            "the CSV is over the limit of {CSV_BODY_BYTES_MAX} bytes"
+        )));
+    }
+    parsed
+}
+
+fn parse_csv(reader: impl Read) -> Result<Vec<LeadInput>, ApiError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(reader);
+    let headers = csv
+        .headers()
+        .map_err(|e| ApiError::bad_request(format!("the CSV header cannot be read: {e}")))?
+        .clone();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let column = |name: &str| names.iter().position(|h| h == name);
+    let phone = column("phone").ok_or_else(|| {
+        ApiError::bad_request(
+            "the CSV header must have a `phone` column (and may have name, priority, timezone)",
+        )
+    })?;
+    let (name, priority, timezone) = (column("name"), column("priority"), column("timezone"));
+    let mut rows = Vec::new();
+    for (index, record) in csv.records().enumerate() {
+        let record =
+            record.map_err(|e| ApiError::bad_request(format!("CSV row {}: {e}", index + 1)))?;
+        if rows.len() >= UPLOAD_ROWS_MAX {
+            return Err(ApiError::too_large(format!(
+                "more than {UPLOAD_ROWS_MAX} rows in one upload"
+            )));
+        }
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| record.get(i))
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let mut fields = BTreeMap::new();
+        for (i, value) in record.iter().enumerate() {
+            if Some(i) != Some(phone)
+                && Some(i) != name
+                && Some(i) != priority
+                && Some(i) != timezone
+                && !value.is_empty()
+            {
+                if let Some(header) = headers.get(i) {
+                    fields.insert(header.to_owned(), value.to_owned());
+                }
+            }
+        }
+        let priority = match cell(priority) {
+            None => None,
+            // An unreadable priority is not worth refusing the row: it is
+            // reported as a field and the lead gets the default.
+            Some(text) => match text.parse::<i32>() {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    fields.insert("priority".into(), text);
+                    None
+                }
+            },
+        };
+        rows.push(LeadInput {
+            phone: record.get(phone).unwrap_or_default().to_owned(),
+            name: cell(name),
+            priority,
+            timezone: cell(timezone),
+            fields,
+            contact_id: None,
+        });
+    }
+    Ok(rows)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeadView {
+    pub id: String,
+    pub campaign_id: String,
+    pub phone: String,
+    pub name: Option<String>,
+    pub priority: i32,
+    pub timezone: Option<String>,
+    pub status: String,
+    pub dial_attempts: u32,
+    pub answered_count: u32,
+    pub last_dial_attempt: Option<DateTime<Utc>>,
+    /// How the last call ended.
+    pub dial_result: Option<String>,
+    pub last_status_change: DateTime<Utc>,
+    /// When it can next be dialed (null: not by waiting).
+    pub next_eligible_at: Option<DateTime<Utc>>,
+    pub callback_at: Option<DateTime<Utc>>,
+    pub calls: Vec<String>,
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Value,
+    pub imported_at: DateTime<Utc>,
+}
+
+pub fn lead_view(lead: &Lead, model: &ReadModel, now: DateTime<Utc>) -> LeadView {
+    let next_eligible_at = model
+        .campaign(&lead.campaign_id)
+        .and_then(|c| lead.next_eligible_at(&c.campaign, now));
+    LeadView {
+        id: lead.id.to_string(),
+        campaign_id: lead.campaign_id.to_string(),
+        phone: lead.phone.to_string(),
+        name: lead.name.clone(),
+        priority: lead.priority,
+        timezone: lead.timezone.map(|z| z.to_string()),
+        status: lead.status.to_string(),
+        dial_attempts: lead.dial_attempts,
+        answered_count: lead.answered_count,
+        last_dial_attempt: lead.last_dial_attempt,
+        dial_result: lead.dial_result.map(|r| r.to_string()),
+        last_status_change: lead.last_status_change,
+        next_eligible_at,
+        callback_at: lead.callback_at,
+        calls: lead.calls.iter().map(|c| c.to_string()).collect(),
+        fields: serde_json::to_value(&lead.fields).unwrap_or_default(),
+        imported_at: lead.imported_at,
+    }
+}
+
+/// The lead, if the caller may see it.
+pub fn visible_lead<'m>(
+    model: &'m ReadModel,
+    principal: &Principal,
+    id: &LeadId,
+) -> Result<&'m Lead, ApiError> {
+    let lead = &model
+        .lead(id)
+        .ok_or_else(|| ApiError::not_found(&format!("lead {id}")))?
+        .lead;
+    let owner = model.campaign(&lead.campaign_id).map(|c| c.campaign.owner);
+    match owner {
+        Some(owner) if principal.owns(&owner) => Ok(lead),
+        _ => Err(ApiError::not_found(&format!("lead {id}"))),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LeadListQuery {
+    /// Only leads with this status.
+    pub status: Option<String>,
+    /// At most this many (default 100, at most 1,000).
+    pub limit: Option<usize>,
+    /// Where the previous page ended (`next_cursor`).
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LeadPage {
+    pub leads: Vec<LeadView>,
+    /// Pass as `cursor` for the next page; null at the end.
+    pub next_cursor: Option<String>,
+    pub position: u64,
+}
+
+/// A campaign's leads in import order, a page at a time.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/leads", tag = "leads", params(LeadListQuery),
+    responses((status = 200, body = LeadPage)))]
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+    query: web::Query<LeadListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: CampaignId = parse_id("campaign id", &path)?;
+    let status = query
+        .status
+        .as_deref()
+        .map(|s| {
+            s.parse::<LeadStatus>()
+                .map_err(|e| ApiError::bad_request(e.to_string()))
+        })
+        .transpose()?;
+    let limit = query
+        .limit
+        .unwrap_or(PAGE_ITEMS_DEFAULT)
+        .clamp(1, PAGE_ITEMS_MAX);
+    let start = match &query.cursor {
+        None => 0,
+        Some(c) => c.parse::<usize>().map_err(|_| {
+            ApiError::bad_request("cursor must be a `next_cursor` from a previous page")
+        })?,
+    };
+    let now = state.now();
+    let model = state.projections.read();
+    let entry = visible(&model, &principal, &id)?;
+    let mut leads = Vec::new();
+    let mut next_cursor = None;
+    for (index, lead_id) in entry.leads.iter().enumerate().skip(start) {
+        let Some(lead) = model.lead(lead_id) else {
+            continue;
+        };
+        if status.is_some_and(|s| lead.lead.status != s) {
+            continue;
+        }
+        if leads.len() == limit {
+            next_cursor = Some(index.to_string());
+            break;
+        }
+        leads.push(lead_view(&lead.lead, &model, now));
+    }
+    Ok(HttpResponse::Ok().json(LeadPage {
+        leads,
+        next_cursor,
+        position: model.position(),
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/leads/{id}", tag = "leads", responses((status = 200, body = LeadView)))]
+pub async fn get(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: LeadId = parse_id("lead id", &path)?;
+    let model = state.projections.read();
+    let lead = visible_lead(&model, &principal, &id)?;
+    Ok(HttpResponse::Ok().json(lead_view(lead, &model, state.now())))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// The lead as it was at this time (RFC 3339).
+    pub as_of: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryView {
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<HistoryEntry>,
+    /// With `as_of`: the lead as it was then (null: not imported yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lead: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+/// Every event of the lead, in order, with position, time, actor and data.
+/// With `as_of`, only events until then, and the lead's state at that time.
+#[utoipa::path(get, path = "/api/v1/leads/{id}/history", tag = "leads", params(HistoryQuery),
+    responses((status = 200, body = HistoryView)))]
+pub async fn history(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id: LeadId = parse_id("lead id", &path)?;
+    let as_of = query
+        .as_of
+        .as_deref()
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| {
+                    ApiError::bad_request(format!("as_of must be RFC 3339 with an offset: {e}"))
+                })
+        })
+        .transpose()?;
+    {
+        let model = state.projections.read();
+        visible_lead(&model, &principal, &id)?;
+    }
+    let log = state.log.clone();
+    let now = state.now();
+    let (events, past) = web::block(move || {
+        let events = stream_history(&*log, StreamName::Lead(id), 1, usize::MAX)?;
+        let past = match as_of {
+            Some(at) => lead_as_of(&*log, id, at)?,
+            None => None,
+        };
+        Ok::<_, leadline_projections::ProjectionError>((events, past))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let events = match as_of {
+        Some(at) => events.into_iter().filter(|e| e.data.at() <= at).collect(),
+        None => events,
+    };
+    let lead = match (as_of, past) {
+        (Some(_), Some(lead)) => {
+            let model = state.projections.read();
+            Some(serde_json::to_value(lead_view(&lead, &model, now)).unwrap_or_default())
+        }
+        (Some(_), None) => Some(serde_json::Value::Null),
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(HistoryView {
+        events,
+        lead,
+        as_of,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DispositionBody {
+    /// `sale`, `not_interested`, `callback` or `dnc`.
+    pub status: String,
+    /// For `callback`: when to call back (RFC 3339, in the future).
+    pub callback_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
+}
+
+/// Records what came of an answered call.
+#[utoipa::path(post, path = "/api/v1/leads/{id}/disposition", tag = "leads", request_body = DispositionBody,
+    responses((status = 200, body = LeadView), (status = 409, description = "not allowed in the lead's status")))]
+pub async fn disposition(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+    body: web::Json<DispositionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id: LeadId = parse_id("lead id", &path)?;
+    let status = body
+        .status
+        .parse::<LeadStatus>()
+        .map_err(|e| ApiError::unprocessable(format!("status: {e}")))?;
+    let now = state.now();
+    execute(&state, &cause(&principal), |model| {
+        let lead = visible_lead(model, &principal, &id)?;
+        let campaign = model
+            .campaign(&lead.campaign_id)
+            .ok_or_else(|| ApiError::not_found("the lead's campaign"))?;
+        let command = if status == LeadStatus::Dnc {
+            LeadCommand::MarkDnc {
+                reason: body
+                    .note
+                    .clone()
+                    .unwrap_or_else(|| "marked do-not-call".into()),
+            }
+        } else {
+            LeadCommand::Dispose {
+                disposition: DispositionRequest::from_status(status, body.callback_at)?,
+                note: body.note.clone(),
+            }
+        };
+        Ok((lead::decide(lead, &campaign.campaign, command, now)?, ()))
+    })
+    .await?;
+    let model = state.projections.read();
+    let lead = visible_lead(&model, &principal, &id)?;
+    Ok(HttpResponse::Ok().json(lead_view(lead, &model, state.now())))
+}
