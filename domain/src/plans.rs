@@ -74,17 +74,68 @@ pub struct ImportSummary {
     pub invalid: Vec<InvalidRow>,
 }
 
-/// Imports rows into `campaign`. `existing` maps the numbers already in
-/// the campaign to their leads; `is_dnc` says whether a number is on the
-/// owner's do-not-call list; `next_lead_id` is called once per lead
-/// created. Invalid rows create nothing and are reported; duplicates and
-/// do-not-call numbers are created as skipped leads, so the audit trail
-/// shows them.
-pub fn import_leads(
+/// A row checked on its own: its number parsed with the campaign's default
+/// region, its name, zone and fields checked — or why it is invalid.
+/// Preparing needs no state, so a large upload is prepared in parallel,
+/// outside any lock, before [`import_prepared`] decides.
+#[derive(Clone, Debug)]
+pub struct PreparedRow {
+    /// Row number, from 1 in the order given.
+    pub row: usize,
+    parsed: Result<ParsedRow, InvalidRow>,
+}
+
+/// Checks rows numbered from `first_row`, each on its own.
+pub fn prepare_rows(
+    default_region: Option<crate::phone::Region>,
+    rows: Vec<LeadInput>,
+    first_row: usize,
+) -> Vec<PreparedRow> {
+    rows.into_iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let number = first_row + index;
+            PreparedRow {
+                row: number,
+                parsed: parse_row(default_region, row).map_err(|(phone, error)| InvalidRow {
+                    row: number,
+                    phone,
+                    error,
+                }),
+            }
+        })
+        .collect()
+}
+
+/// Imports rows into a campaign: the events for every valid row (a
+/// `LeadImported`, plus `LeadSkipped` for a duplicate number or a
+/// do-not-call number) and a `LeadsImported` summary for the campaign.
+/// Invalid rows are reported with their number and reason, not fatal.
+pub fn import_leads<S: std::hash::BuildHasher>(
     campaign: &Campaign,
-    existing: &HashMap<PhoneNumber, LeadId>,
+    existing: &HashMap<PhoneNumber, LeadId, S>,
     is_dnc: impl Fn(&PhoneNumber) -> bool,
     rows: Vec<LeadInput>,
+    next_lead_id: impl FnMut() -> LeadId,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Event>, ImportSummary), DomainError> {
+    if rows.len() > IMPORT_ROWS_MAX {
+        return Err(DomainError::TooManyRows {
+            rows: rows.len(),
+            max: IMPORT_ROWS_MAX,
+        });
+    }
+    let prepared = prepare_rows(campaign.settings.default_region, rows, 1);
+    import_prepared(campaign, existing, is_dnc, &prepared, next_lead_id, now)
+}
+
+/// [`import_leads`] for rows already prepared (with the campaign's
+/// default region).
+pub fn import_prepared<S: std::hash::BuildHasher>(
+    campaign: &Campaign,
+    existing: &HashMap<PhoneNumber, LeadId, S>,
+    is_dnc: impl Fn(&PhoneNumber) -> bool,
+    rows: &[PreparedRow],
     mut next_lead_id: impl FnMut() -> LeadId,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Event>, ImportSummary), DomainError> {
@@ -99,16 +150,12 @@ pub fn import_leads(
     let mut sequence = first_sequence;
     let mut seen: HashMap<PhoneNumber, LeadId> = HashMap::new();
     let mut summary = ImportSummary::default();
-    let mut lead_events = Vec::new();
-    for (index, row) in rows.into_iter().enumerate() {
-        let parsed = match parse_row(campaign, &row) {
+    let mut lead_events = Vec::with_capacity(rows.len());
+    for prepared in rows {
+        let parsed = match &prepared.parsed {
             Ok(parsed) => parsed,
-            Err(error) => {
-                summary.invalid.push(InvalidRow {
-                    row: index + 1,
-                    phone: crate::ids::echo(&row.phone),
-                    error,
-                });
+            Err(invalid) => {
+                summary.invalid.push(invalid.clone());
                 continue;
             }
         };
@@ -133,12 +180,12 @@ pub fn import_leads(
             campaign_id: campaign.id,
             lead_id,
             sequence,
-            phone: parsed.phone,
-            name: parsed.name,
-            priority: row.priority.unwrap_or(0),
+            phone: parsed.phone.clone(),
+            name: parsed.name.clone(),
+            priority: parsed.priority,
             timezone: parsed.timezone,
-            contact_id: row.contact_id,
-            fields: row.fields,
+            contact_id: parsed.contact_id,
+            fields: parsed.fields.clone(),
             at: now,
         }));
         if let Some(reason) = skip {
@@ -152,7 +199,8 @@ pub fn import_leads(
         sequence += 1;
     }
     let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-    let mut events = vec![Event::LeadsImported(LeadsImported {
+    let mut events = Vec::with_capacity(lead_events.len() + 1);
+    events.push(Event::LeadsImported(LeadsImported {
         campaign_id: campaign.id,
         imported: count(summary.imported),
         duplicates: count(summary.duplicates),
@@ -160,31 +208,46 @@ pub fn import_leads(
         invalid: count(summary.invalid.len()),
         first_sequence,
         at: now,
-    })];
+    }));
     events.append(&mut lead_events);
     Ok((events, summary))
 }
 
+#[derive(Clone, Debug)]
 struct ParsedRow {
     phone: PhoneNumber,
     name: Option<String>,
+    priority: i32,
     timezone: Option<Zone>,
+    contact_id: Option<ContactId>,
+    fields: BTreeMap<String, String>,
 }
 
-fn parse_row(campaign: &Campaign, row: &LeadInput) -> Result<ParsedRow, String> {
-    let phone = PhoneNumber::parse(&row.phone, campaign.settings.default_region)
-        .map_err(|error| error.to_string())?;
+/// The row checked, or (the number as written, why it is invalid).
+fn parse_row(
+    default_region: Option<crate::phone::Region>,
+    row: LeadInput,
+) -> Result<ParsedRow, (String, String)> {
+    let invalid = |error: String| (crate::ids::echo(&row.phone), error);
+    let phone = PhoneNumber::parse(&row.phone, default_region)
+        .map_err(|error| invalid(error.to_string()))?;
     let name = text::optional("name", row.name.as_deref(), text::NAME_BYTES_MAX)
-        .map_err(|error| error.to_string())?;
+        .map_err(|error| invalid(error.to_string()))?;
     let timezone = match row.timezone.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(zone) => Some(zone.parse::<Zone>().map_err(|error| error.to_string())?),
+        Some(zone) => Some(
+            zone.parse::<Zone>()
+                .map_err(|error| invalid(error.to_string()))?,
+        ),
     };
-    text::check_fields("fields", &row.fields).map_err(|error| error.to_string())?;
+    text::check_fields("fields", &row.fields).map_err(|error| invalid(error.to_string()))?;
     Ok(ParsedRow {
         phone,
         name,
+        priority: row.priority.unwrap_or(0),
         timezone,
+        contact_id: row.contact_id,
+        fields: row.fields,
     })
 }
 

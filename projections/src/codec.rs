@@ -100,7 +100,7 @@ pub fn appends(
     mut expected: impl FnMut(&StreamName) -> ExpectedVersion,
 ) -> Result<Vec<StreamAppend>, CodecError> {
     let mut appends: Vec<(StreamName, StreamAppend)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = crate::hash::HashSet::default();
     for event in events {
         let stream = event.stream();
         let record = encode(event, cause)?;

@@ -15,7 +15,9 @@
 //! zones, not a scan. This is exactly `leadline_domain::eligibility`
 //! (checked by a property test), computed without looking at every lead.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use crate::hash::HashMap;
 
 use chrono::{DateTime, Utc};
 use leadline_domain::campaign::Campaign;

@@ -20,6 +20,7 @@
 //! [`history`] reads a stream's events and past states from the log.
 
 pub mod codec;
+pub mod hash;
 pub mod history;
 pub mod hopper;
 pub mod model;

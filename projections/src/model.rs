@@ -2,7 +2,7 @@
 //! one event changes the lead view, the call log, the counters and the
 //! hopper at once — they cannot disagree.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use chrono::{DateTime, Utc};
 use leadline_domain::campaign::{self, Campaign};
@@ -115,7 +115,7 @@ impl<K, V> Default for Slab<K, V> {
     fn default() -> Self {
         Slab {
             values: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 }
@@ -326,7 +326,7 @@ impl ReadModel {
                     campaign,
                     version,
                     leads: Vec::new(),
-                    phones: HashMap::new(),
+                    phones: HashMap::default(),
                     calls: Vec::new(),
                     counters: Counters::default(),
                     hopper: Hopper::default(),

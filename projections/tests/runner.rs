@@ -52,7 +52,7 @@ fn seed(log: &dyn EventLog) -> (CampaignId, LeadId) {
     let mut next = (10..).map(LeadId::from_u128);
     let (events, summary) = plans::import_leads(
         &campaign,
-        &Default::default(),
+        &std::collections::HashMap::new(),
         |_| false,
         rows,
         || next.next().unwrap_or(LeadId::from_u128(0)),

@@ -60,6 +60,7 @@
 
 pub mod chunk;
 mod error;
+pub(crate) mod hash;
 pub mod keys;
 mod limits;
 mod memory;

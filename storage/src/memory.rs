@@ -1,7 +1,7 @@
 //! The same log kept in memory: same planner, same records, same verifier,
 //! no disk. For fast tests and deterministic simulation.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::ops::ControlFlow;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! position assignment and the hash chain. Backends only store what this
 //! decides, so the sled log and the in-memory log cannot disagree.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 
 use uuid::Uuid;
 
@@ -71,8 +71,8 @@ impl Group {
     pub fn new(tail: Tail) -> Self {
         Group {
             events: Vec::new(),
-            heads: HashMap::new(),
-            ids: HashMap::new(),
+            heads: HashMap::default(),
+            ids: HashMap::default(),
             tail,
         }
     }
@@ -166,7 +166,7 @@ impl Group {
         index: &mut impl Index,
         appends: &[StreamAppend],
     ) -> Result<(), LogError> {
-        let mut after_append: HashMap<&str, u64> = HashMap::new();
+        let mut after_append: HashMap<&str, u64> = HashMap::default();
         for append in appends {
             let actual = match after_append.get(append.stream.as_str()) {
                 Some(version) => *version,
@@ -210,7 +210,7 @@ pub(crate) fn validate(appends: &[StreamAppend], limits: &LogLimits) -> Result<(
     )?;
     let events: usize = appends.iter().map(|a| a.events.len()).sum();
     over("events in one append", events, limits.events_per_append_max)?;
-    let mut ids = HashSet::with_capacity(events);
+    let mut ids = HashSet::with_capacity_and_hasher(events, Default::default());
     let mut bytes = 0usize;
     for append in appends {
         if append.stream.is_empty() {

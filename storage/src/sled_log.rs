@@ -1,7 +1,7 @@
 //! The embedded, durable log on sled, with a single writer thread doing
 //! group commit. See the crate docs for the durability reasoning.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::fs::{File, OpenOptions};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -119,19 +119,13 @@ impl SledLog {
             path: dir.clone(),
             source,
         })?;
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(&dir)
             .segment_size(SEGMENT_SIZE_BYTES)
             .cache_capacity(options.cache_capacity_bytes)
             .flush_every_ms(Some(options.flush_every_ms))
-            .mode(sled::Mode::HighThroughput)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(io) if io.to_string().contains("could not acquire lock") => {
-                    LogError::Locked { path: dir.clone() }
-                }
-                other => LogError::Sled(other),
-            })?;
+            .mode(sled::Mode::HighThroughput);
+        let db = open_locked(&dir, || config.open())?;
         let tree = db.open_tree(LOG_TREE)?;
         let tail = read_tail(&tree)?;
         let data_path = dir.join("db");
@@ -165,7 +159,7 @@ impl SledLog {
         };
         let writer = Writer {
             tree,
-            heads: HashMap::new(),
+            heads: HashMap::default(),
             tail,
             shared: shared.clone(),
             clock: options.clock,
@@ -189,10 +183,10 @@ impl SledLog {
     /// Opens the sled tree under a closed log directly, bypassing every
     /// check of the log. For forensic tools and tamper tests only.
     pub fn open_raw(dir: impl AsRef<Path>) -> Result<(sled::Db, sled::Tree), LogError> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir.as_ref())
-            .segment_size(SEGMENT_SIZE_BYTES)
-            .open()?;
+            .segment_size(SEGMENT_SIZE_BYTES);
+        let db = open_locked(dir.as_ref(), || config.open())?;
         let tree = db.open_tree(LOG_TREE)?;
         Ok((db, tree))
     }
@@ -411,6 +405,33 @@ impl EventLog for SledLog {
 
     fn limits(&self) -> &LogLimits {
         &self.shared.limits
+    }
+}
+
+/// How long an open waits for sled's file lock. Within one process, sled
+/// releases the lock a moment after a log is dropped (its background
+/// threads hold the file briefly), so an immediate reopen may find it still
+/// held; another process holding it keeps it, and is reported.
+const LOCK_WAIT_MS: u64 = 2_000;
+
+fn open_locked(
+    dir: &Path,
+    open: impl Fn() -> sled::Result<sled::Db>,
+) -> Result<sled::Db, LogError> {
+    let deadline = std::time::Instant::now() + Duration::from_millis(LOCK_WAIT_MS);
+    loop {
+        match open() {
+            Ok(db) => return Ok(db),
+            Err(sled::Error::Io(io)) if io.to_string().contains("could not acquire lock") => {
+                if std::time::Instant::now() >= deadline {
+                    return Err(LogError::Locked {
+                        path: dir.to_path_buf(),
+                    });
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(other) => return Err(LogError::Sled(other)),
+        }
     }
 }
 
@@ -773,6 +794,11 @@ impl Index for TreeIndex<'_> {
     fn stream_head(&mut self, stream: &str) -> Result<u64, LogError> {
         if let Some(version) = self.heads.get(stream) {
             return Ok(*version);
+        }
+        // Most uncached streams are new (a lead just imported): one point
+        // lookup of version 1 says so, far cheaper than a reverse scan.
+        if !self.tree.contains_key(keys::stream_key(stream, 1))? {
+            return Ok(0);
         }
         let last = self
             .tree

@@ -1,7 +1,7 @@
 //! `verify`: walks the whole log and its indexes and reports every problem
 //! it finds. It never stops at the first and never changes anything.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -135,7 +135,7 @@ struct Walk {
 fn walk_events(raw: &impl RawLog, up_to: u64, found: &mut Collector) -> Result<Walk, LogError> {
     let mut expected = 1u64;
     let mut prev = Some(GENESIS_HASH);
-    let mut versions: HashMap<String, u64> = HashMap::new();
+    let mut versions: HashMap<String, u64> = HashMap::default();
     let mut walk = Walk {
         events: 0,
         readable: 0,

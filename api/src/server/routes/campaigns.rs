@@ -488,7 +488,7 @@ pub async fn create(
             let rows = plans::contacts_as_rows(&user.user, &contact_ids)?;
             let (imported, _) = plans::import_leads(
                 &created,
-                &Default::default(),
+                &std::collections::HashMap::new(),
                 |p| user.user.is_dnc(p),
                 rows,
                 || leadline_domain::LeadId::from_uuid(uuid::Uuid::now_v7()),

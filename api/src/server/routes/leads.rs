@@ -8,8 +8,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use leadline_domain::lead::{self, DispositionRequest, Lead, LeadCommand};
-use leadline_domain::plans::{self, LeadInput};
-use leadline_domain::{CampaignId, LeadId, LeadStatus, StreamName};
+use leadline_domain::plans::{self, LeadInput, PreparedRow};
+use leadline_domain::{CampaignId, LeadId, LeadStatus, Region, StreamName};
 use leadline_projections::history::{lead_as_of, stream_history, HistoryEntry};
 use leadline_projections::ReadModel;
 use serde::{Deserialize, Serialize};
@@ -114,26 +114,31 @@ pub async fn import(
         rows: rows.len(),
         ..ImportReport::default()
     };
+    let region = {
+        let model = state.projections.read();
+        visible(&model, &principal, &id)?
+            .campaign
+            .settings
+            .default_region
+    };
+    let prepared = web::block(move || prepare_parallel(region, rows))
+        .await
+        .map_err(|e| ApiError::internal(format!("checking the rows failed: {e}")))?;
     let now = state.now();
     let cause = cause(&principal);
-    let mut offset = 0;
-    let mut batches = rows.into_iter().peekable();
     let mut position = state.projections.position();
-    while batches.peek().is_some() {
-        let batch: Vec<LeadInput> = batches.by_ref().take(IMPORT_BATCH_ROWS_MAX).collect();
-        let batch_len = batch.len();
+    for batch in prepared.chunks(IMPORT_BATCH_ROWS_MAX) {
         let done = execute(&state, &cause, |model| {
             let entry = visible(model, &principal, &id)?;
             let owner = model.user(&entry.campaign.owner);
-            let (events, summary) = plans::import_leads(
+            Ok(plans::import_prepared(
                 &entry.campaign,
                 &entry.phones,
                 |p| owner.is_some_and(|u| u.user.is_dnc(p)),
-                batch.clone(),
+                batch,
                 || LeadId::from_uuid(uuid::Uuid::now_v7()),
                 now,
-            )?;
-            Ok((events, summary))
+            )?)
         })
         .await?;
         let summary = done.value;
@@ -144,17 +149,48 @@ pub async fn import(
         for invalid in summary.invalid {
             if report.invalid.len() < INVALID_ROWS_LISTED_MAX {
                 report.invalid.push(InvalidRowView {
-                    row: invalid.row + offset,
+                    row: invalid.row,
                     phone: invalid.phone,
                     error: invalid.error,
                 });
             }
         }
-        offset += batch_len;
         position = done.position;
     }
     report.position = position;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// Checks every row on its own (numbers, names, zones, fields), on as many
+/// threads as there are cores: the costly part of a large import, done
+/// before and outside any lock.
+fn prepare_parallel(region: Option<Region>, rows: Vec<LeadInput>) -> Vec<PreparedRow> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .max(1);
+    let per_thread = rows.len().div_ceil(threads).max(1);
+    let mut chunks: Vec<(usize, Vec<LeadInput>)> = Vec::new();
+    let mut rows = rows.into_iter();
+    let mut first_row = 1;
+    loop {
+        let chunk: Vec<LeadInput> = rows.by_ref().take(per_thread).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        let len = chunk.len();
+        chunks.push((first_row, chunk));
+        first_row += len;
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|(first, chunk)| scope.spawn(move || plans::prepare_rows(region, chunk, first)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// Reads the body into memory up to `limit` bytes.
