@@ -115,6 +115,20 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Stops the server with SIGTERM, as an operator would, and returns
+    /// how it exited.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid} failed");
+        let status = self.child.wait().expect("wait for the server");
+        // Already reaped: dropping must not signal a recycled pid.
+        std::mem::forget(self);
+        status
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

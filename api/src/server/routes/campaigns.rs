@@ -739,7 +739,7 @@ pub struct HopperLeadView {
     pub phone: String,
     pub priority: i32,
     pub name: Option<String>,
-    /// When it can be dialed: now for leads eligible now.
+    /// When it can be dialed: for a lead eligible now, when it became ready.
     pub eligible_at: DateTime<Utc>,
     /// Whether it can be dialed now (window, local hours and campaign status included).
     pub eligible_now: bool,
@@ -774,13 +774,9 @@ pub async fn hopper(
             let lead = &model.lead(&item.lead_id)?.lead;
             let eligible_now =
                 leadline_domain::eligibility(lead, &entry.campaign, now).is_eligible();
-            let eligible_at = if eligible_now {
-                now
-            } else {
-                lead.next_eligible_at(&entry.campaign, now)
-                    .or(item.ready_at)
-                    .unwrap_or(now)
-            };
+            let eligible_at = super::leads::eligible_at(lead, &entry.campaign, now)
+                .or(item.ready_at)
+                .unwrap_or(lead.imported_at);
             Some(HopperLeadView {
                 lead_id: item.lead_id.to_string(),
                 phone: lead.phone.to_string(),

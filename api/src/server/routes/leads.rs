@@ -390,10 +390,32 @@ pub struct LeadView {
     pub imported_at: DateTime<Utc>,
 }
 
+/// When the lead can be dialed: for a lead eligible now, the instant it
+/// became ready (its import, retry delay or callback time), so that the
+/// answer does not change from one read to the next; otherwise the next
+/// instant it will be; `None` when waiting will not do.
+pub fn eligible_at(
+    lead: &Lead,
+    campaign: &leadline_domain::campaign::Campaign,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    match leadline_domain::eligibility(lead, campaign, now) {
+        leadline_domain::Eligibility::Eligible => Some(
+            leadline_domain::ready_at(lead, campaign)
+                .ok()
+                .flatten()
+                .unwrap_or(lead.imported_at)
+                .min(now),
+        ),
+        leadline_domain::Eligibility::NotBefore(at) => Some(at),
+        leadline_domain::Eligibility::Never(_) => None,
+    }
+}
+
 pub fn lead_view(lead: &Lead, model: &ReadModel, now: DateTime<Utc>) -> LeadView {
     let next_eligible_at = model
         .campaign(&lead.campaign_id)
-        .and_then(|c| lead.next_eligible_at(&c.campaign, now));
+        .and_then(|c| eligible_at(lead, &c.campaign, now));
     LeadView {
         id: lead.id.to_string(),
         campaign_id: lead.campaign_id.to_string(),

@@ -1,0 +1,609 @@
+//! Black-box tests of the HTTP API: a real `leadline serve` on 127.0.0.1
+//! with a temporary data directory, spoken to over HTTP as a user would.
+
+mod common;
+
+use common::Server;
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const ADMIN_KEY: &str = "admin-key-for-the-api-tests";
+
+struct Api {
+    client: Client,
+    base: String,
+}
+
+impl Api {
+    fn new(server: &Server) -> Self {
+        Api {
+            client: Client::new(),
+            base: server.url.clone(),
+        }
+    }
+
+    fn call(&self, request: RequestBuilder) -> (StatusCode, Value) {
+        let response = request.send().expect("request");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = response.text().expect("body");
+        if status.is_client_error() || status.is_server_error() {
+            assert_eq!(content_type, "application/problem+json", "{status}: {text}");
+        }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if !status.is_success() {
+            assert!(
+                body["title"].is_string()
+                    && body["detail"].is_string()
+                    && body["status"] == status.as_u16(),
+                "{body}"
+            );
+        }
+        (status, body)
+    }
+
+    fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
+        self.call(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(key),
+        )
+    }
+
+    fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(key)
+                .json(&body),
+        )
+    }
+
+    fn patch(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(
+            self.client
+                .patch(format!("{}{path}", self.base))
+                .bearer_auth(key)
+                .json(&body),
+        )
+    }
+
+    fn csv(&self, key: &str, path: &str, body: &str) -> (StatusCode, Value) {
+        self.call(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(key)
+                .header("content-type", "text/csv")
+                .body(body.to_owned()),
+        )
+    }
+
+    fn raw(&self, key: &str, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        self.call(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(key)
+                .header("content-type", content_type)
+                .body(body),
+        )
+    }
+
+    fn user(&self, name: &str) -> String {
+        let (status, body) = self.post(ADMIN_KEY, "/api/v1/users", json!({"name": name}));
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["api_key"].as_str().expect("api key").to_owned()
+    }
+
+    fn campaign(&self, key: &str, body: Value) -> String {
+        let (status, created) = self.post(key, "/api/v1/campaigns", body);
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["id"].as_str().expect("id").to_owned()
+    }
+
+    fn position(&self) -> u64 {
+        let (_, health) = self.get(ADMIN_KEY, "/healthz");
+        health["position"].as_u64().expect("position")
+    }
+}
+
+fn start() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path(), ADMIN_KEY);
+    (dir, server)
+}
+
+const INDIAN_FORMS: &str = "phone,name,priority,timezone,loan_id\n\
+9876543210,Ravi,2,,LN-1\n\
+09876543210,Ravi again,,,LN-2\n\
+919876543210,Ravi thrice,,,LN-3\n\
++91 98765 43210,Ravi four,,,LN-4\n\
+98765abc,Bad,,,LN-5\n\
+12,Too short,,,LN-6\n\
+9876543211,Asha,1,Asia/Kolkata,LN-7\n";
+
+#[test]
+fn auth_and_tenancy() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let asha = api.user("Asha");
+    let ben = api.user("Ben");
+    let campaign = api.campaign(
+        &asha,
+        json!({"name": "EMI Reminder", "default_region": "IN"}),
+    );
+    let (status, _) = api.csv(
+        &asha,
+        &format!("/api/v1/campaigns/{campaign}/leads"),
+        INDIAN_FORMS,
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = api.get(&asha, &format!("/api/v1/campaigns/{campaign}/leads"));
+    let lead = page["leads"][0]["id"].as_str().expect("lead").to_owned();
+
+    let (status, _) = api.call(api.client.get(format!("{}/api/v1/campaigns", api.base)));
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = api.get("not-a-key", "/api/v1/campaigns");
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    for path in [
+        format!("/api/v1/campaigns/{campaign}"),
+        format!("/api/v1/campaigns/{campaign}/stats"),
+        format!("/api/v1/campaigns/{campaign}/leads"),
+        format!("/api/v1/campaigns/{campaign}/hopper"),
+        format!("/api/v1/leads/{lead}"),
+        format!("/api/v1/leads/{lead}/history"),
+        format!("/api/v1/calls?campaign_id={campaign}"),
+    ] {
+        let (status, _) = api.get(&ben, &path);
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{path} must be hidden from another user"
+        );
+        let (status, _) = api.get(&asha, &path);
+        assert_eq!(status, StatusCode::OK, "{path} for its owner");
+        let (status, _) = api.get(ADMIN_KEY, &path);
+        assert_eq!(status, StatusCode::OK, "{path} for the admin");
+    }
+    let (status, _) = api.post(
+        &ben,
+        &format!("/api/v1/campaigns/{campaign}/start"),
+        json!({}),
+    );
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, list) = api.get(&ben, "/api/v1/campaigns");
+    assert_eq!(list["campaigns"].as_array().map(Vec::len), Some(0));
+    let (_, events) = api.get(&ben, "/api/v1/events?after=0");
+    let streams: Vec<&str> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["stream"].as_str())
+        .collect();
+    assert!(
+        streams.iter().all(|s| s.starts_with("user-")),
+        "another user's events leaked: {streams:?}"
+    );
+    let (status, _) = api.post(&asha, "/api/v1/users", json!({"name": "Mallory"}));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, me) = api.get(&asha, "/api/v1/users/me");
+    assert_eq!(me["name"], "Asha");
+    assert!(me.get("api_key").is_none(), "keys are shown once only");
+}
+
+#[test]
+fn bad_input_gets_a_clear_4xx_and_changes_nothing() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let campaign = api.campaign(&key, json!({"name": "Errors", "default_region": "IN"}));
+    let leads = format!("/api/v1/campaigns/{campaign}/leads");
+    let before = api.position();
+    let cases: Vec<(&str, StatusCode, (StatusCode, Value))> = vec![
+        (
+            "malformed JSON",
+            StatusCode::BAD_REQUEST,
+            api.raw(
+                &key,
+                "/api/v1/campaigns",
+                "application/json",
+                b"{\"name\":".to_vec(),
+            ),
+        ),
+        (
+            "wrong type",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api.post(&key, "/api/v1/campaigns", json!({"name": 7})),
+        ),
+        (
+            "unknown field",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api.post(
+                &key,
+                "/api/v1/campaigns",
+                json!({"name": "x", "frist_call_time": "09:00"}),
+            ),
+        ),
+        (
+            "unknown zone",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api.post(
+                &key,
+                "/api/v1/campaigns",
+                json!({"name": "x", "timezone": "Mars/Olympus"}),
+            ),
+        ),
+        (
+            "25:00",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api.post(
+                &key,
+                "/api/v1/campaigns",
+                json!({"name": "x", "first_call_time": "25:00"}),
+            ),
+        ),
+        (
+            "empty name",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api.post(&key, "/api/v1/campaigns", json!({"name": ""})),
+        ),
+        (
+            "bad retry status",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api.post(
+                &key,
+                "/api/v1/campaigns",
+                json!({"name": "x", "retry": {"statuses": ["answered"]}}),
+            ),
+        ),
+        (
+            "wrong content type",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            api.raw(&key, "/api/v1/campaigns", "text/plain", b"name=x".to_vec()),
+        ),
+        (
+            "huge body",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            api.raw(
+                &key,
+                "/api/v1/campaigns",
+                "application/json",
+                vec![b' '; 17 * 1024 * 1024],
+            ),
+        ),
+        (
+            "CSV without phone",
+            StatusCode::BAD_REQUEST,
+            api.csv(&key, &leads, "name\nRavi\n"),
+        ),
+        (
+            "ragged CSV",
+            StatusCode::BAD_REQUEST,
+            api.csv(&key, &leads, "phone,name\n9876543210,a\n9876543212,b,c\n"),
+        ),
+        (
+            "leads as text",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            api.raw(&key, &leads, "text/plain", b"phone\n1".to_vec()),
+        ),
+        (
+            "junk campaign id",
+            StatusCode::NOT_FOUND,
+            api.get(&key, "/api/v1/campaigns/c_not-an-id"),
+        ),
+        (
+            "junk lead id",
+            StatusCode::NOT_FOUND,
+            api.get(&key, "/api/v1/leads/%00%FF"),
+        ),
+        (
+            "unknown route",
+            StatusCode::NOT_FOUND,
+            api.get(&key, "/api/v1/nothing-here"),
+        ),
+        (
+            "bad status filter",
+            StatusCode::BAD_REQUEST,
+            api.get(&key, "/api/v1/campaigns?status=sleeping"),
+        ),
+        (
+            "bad cursor",
+            StatusCode::BAD_REQUEST,
+            api.get(&key, &format!("{leads}?cursor=abc")),
+        ),
+        (
+            "start without leads",
+            StatusCode::CONFLICT,
+            api.post(
+                &key,
+                &format!("/api/v1/campaigns/{campaign}/start"),
+                json!({}),
+            ),
+        ),
+        (
+            "recycle to answered",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            api.post(
+                &key,
+                &format!("/api/v1/campaigns/{campaign}/recycle"),
+                json!({"statuses": ["no_answer"], "target_status": "answered"}),
+            ),
+        ),
+    ];
+    for (name, want, (status, body)) in cases {
+        assert_eq!(status, want, "{name}: {body}");
+        assert!(
+            !body["detail"].as_str().unwrap_or("").is_empty(),
+            "{name}: a detail the user can act on"
+        );
+    }
+    assert_eq!(api.position(), before, "refused requests wrote nothing");
+}
+
+#[test]
+fn indian_number_forms_import_as_one_lead_and_the_stats_add_up() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let campaign = api.campaign(
+        &key,
+        json!({"name": "EMI Reminder", "timezone": "Asia/Kolkata", "default_region": "IN"}),
+    );
+    let (status, report) = api.csv(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/leads"),
+        INDIAN_FORMS,
+    );
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["duplicates"], 3, "{report}");
+    let invalid = report["invalid"].as_array().expect("invalid rows");
+    let rows: Vec<u64> = invalid.iter().filter_map(|r| r["row"].as_u64()).collect();
+    assert_eq!(
+        rows,
+        vec![5, 6],
+        "rows are numbered from 1 after the header: {report}"
+    );
+    assert!(invalid
+        .iter()
+        .all(|r| !r["error"].as_str().unwrap_or("").is_empty()));
+
+    let (_, page) = api.get(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/leads?status=new"),
+    );
+    let phones: Vec<&str> = page["leads"]
+        .as_array()
+        .expect("leads")
+        .iter()
+        .filter_map(|l| l["phone"].as_str())
+        .collect();
+    assert_eq!(phones, vec!["+919876543210", "+919876543211"]);
+    let ravi = &page["leads"][0];
+    assert_eq!(ravi["fields"]["loan_id"], "LN-1");
+    assert_eq!(ravi["dial_attempts"], 0);
+
+    let (_, stats) = api.get(&key, &format!("/api/v1/campaigns/{campaign}/stats"));
+    assert_eq!(stats["total"], 5);
+    assert_eq!(stats["skipped"], 3);
+    let sum: u64 = stats["by_status"]
+        .as_object()
+        .expect("by_status")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    assert_eq!(sum, 5, "by_status sums to total: {stats}");
+    assert_eq!(stats["progress"], "0/5 (0 failed)");
+
+    // JSON import, and a second upload of a known number is a duplicate.
+    let (status, report) = api.post(&key, &format!("/api/v1/campaigns/{campaign}/leads"),
+        json!({"leads": [{"phone": "+91 98765 43211"}, {"phone": "9876543219", "name": "Neha", "fields": {"city": "Pune"}}]}));
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (report["imported"].as_u64(), report["duplicates"].as_u64()),
+        (Some(1), Some(1))
+    );
+
+    let (status, started) = api.post(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/start"),
+        json!({}),
+    );
+    assert_eq!(status, StatusCode::OK, "{started}");
+    assert!(
+        started["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("Started"),
+        "{started}"
+    );
+    let (status, again) = api.post(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/start"),
+        json!({}),
+    );
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (_, hopper) = api.get(&key, &format!("/api/v1/campaigns/{campaign}/hopper"));
+    assert_eq!(
+        hopper["leads"][0]["phone"], "+919876543210",
+        "priority first: {hopper}"
+    );
+    let (status, paused) = api.post(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/pause"),
+        json!({}),
+    );
+    assert_eq!(
+        (status, paused["status"].as_str()),
+        (StatusCode::OK, Some("paused")),
+        "{paused}"
+    );
+    let (status, resumed) = api.post(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/resume"),
+        json!({}),
+    );
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    assert_eq!(resumed["message"], "Resumed: 3 leads pending");
+    let (_, list) = api.get(&key, "/api/v1/campaigns?status=active");
+    assert_eq!(list["campaigns"].as_array().map(Vec::len), Some(1));
+    let (status, patched) = api.patch(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}"),
+        json!({"first_call_time": "09:00", "last_call_time": "18:00"}),
+    );
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["first_call_time"], "09:00");
+}
+
+#[test]
+fn history_verify_rebuild_and_restart_keep_every_read_identical() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(dir.path(), ADMIN_KEY);
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let contact = {
+        let (status, contact) = api.post(
+            &key,
+            "/api/v1/contacts",
+            json!({"phone": "+14155550123", "name": "Sam"}),
+        );
+        assert_eq!(status, StatusCode::CREATED, "{contact}");
+        contact["id"].as_str().expect("contact id").to_owned()
+    };
+    let campaign = api.campaign(
+        &key,
+        json!({"name": "Follow-ups", "default_region": "IN", "contact_ids": [contact]}),
+    );
+    api.csv(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/leads"),
+        INDIAN_FORMS,
+    );
+    api.post(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/start"),
+        json!({}),
+    );
+    let (status, _) = api.post(
+        &key,
+        "/api/v1/dnc",
+        json!({"phone": "9876543211", "default_region": "IN"}),
+    );
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, page) = api.get(&key, &format!("/api/v1/campaigns/{campaign}/leads"));
+    let lead = page["leads"][1]["id"].as_str().expect("lead").to_owned();
+
+    let (_, history) = api.get(&key, &format!("/api/v1/leads/{lead}/history"));
+    let types: Vec<&str> = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(types.first(), Some(&"LeadImported"), "{history}");
+    assert!(history["events"][0]["actor"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("user:u_"));
+    let (_, before_import) = api.get(
+        &key,
+        &format!("/api/v1/leads/{lead}/history?as_of=2000-01-01T00:00:00Z"),
+    );
+    assert_eq!(before_import["lead"], Value::Null);
+
+    let (_, verified) = api.get(ADMIN_KEY, "/api/v1/admin/verify");
+    assert_eq!(verified["ok"], true, "{verified}");
+
+    let reads = |api: &Api| -> Vec<Value> {
+        [
+            "/api/v1/campaigns".to_string(),
+            format!("/api/v1/campaigns/{campaign}"),
+            format!("/api/v1/campaigns/{campaign}/stats"),
+            format!("/api/v1/campaigns/{campaign}/hopper"),
+            format!("/api/v1/campaigns/{campaign}/leads"),
+            format!("/api/v1/leads/{lead}"),
+            format!("/api/v1/leads/{lead}/history"),
+            format!("/api/v1/calls?campaign_id={campaign}"),
+            "/api/v1/contacts".to_string(),
+            "/api/v1/dnc".to_string(),
+            "/api/v1/users/me".to_string(),
+            "/api/v1/events?after=0".to_string(),
+        ]
+        .iter()
+        .map(|path| {
+            let (status, body) = api.get(&key, path);
+            assert_eq!(status, StatusCode::OK, "{path}: {body}");
+            body
+        })
+        .collect()
+    };
+    let first = reads(&api);
+    let (status, rebuilt) = api.call(
+        api.client
+            .post(format!("{}/api/v1/admin/rebuild", api.base))
+            .bearer_auth(ADMIN_KEY),
+    );
+    assert_eq!(status, StatusCode::OK, "{rebuilt}");
+    assert!(rebuilt["events_per_s"].as_f64().unwrap_or(0.0) > 0.0);
+    assert_eq!(
+        reads(&api),
+        first,
+        "a rebuild gives exactly the same answers"
+    );
+
+    let exit = server.terminate();
+    assert_eq!(exit.code(), Some(0), "SIGTERM stops the server cleanly");
+    let server = Server::start(dir.path(), ADMIN_KEY);
+    let api = Api::new(&server);
+    assert_eq!(reads(&api), first, "a restart keeps everything");
+    let (_, verified) = api.get(ADMIN_KEY, "/api/v1/admin/verify");
+    assert_eq!(verified["ok"], true, "{verified}");
+}
+
+#[test]
+fn operations_endpoints_answer() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let (status, health) = api.call(api.client.get(format!("{}/healthz", api.base)));
+    assert_eq!(
+        (status, health["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let metrics = api
+        .client
+        .get(format!("{}/metrics", api.base))
+        .send()
+        .expect("metrics")
+        .text()
+        .expect("text");
+    assert!(metrics.contains("leadline_log_position"), "{metrics}");
+    let (status, openapi) = api.call(api.client.get(format!("{}/openapi.json", api.base)));
+    assert_eq!(status, StatusCode::OK);
+    for path in [
+        "/api/v1/campaigns",
+        "/api/v1/campaigns/{id}/leads",
+        "/api/v1/events/stream",
+        "/api/v1/admin/verify",
+    ] {
+        assert!(openapi["paths"].get(path).is_some(), "{path} is documented");
+    }
+    let docs = api
+        .client
+        .get(format!("{}/docs/", api.base))
+        .send()
+        .expect("docs");
+    assert_eq!(docs.status(), StatusCode::OK);
+    let page = api.client.get(&api.base).send().expect("index");
+    assert_eq!(page.status(), StatusCode::OK);
+}
