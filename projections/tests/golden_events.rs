@@ -1,0 +1,271 @@
+//! Every event type as written by this version must keep decoding in every
+//! later version: a log is never rewritten.
+//!
+//! `tests/golden/events-v1.bin` holds one event of each type, encoded as
+//! the log stores payloads (type name length u8, type name, schema version
+//! u16, payload length u32, payload — all big-endian). A change to an event
+//! that cannot read it fails here: add a new schema version and an upcast in
+//! the domain's `EventSeed` instead. A new event type is added to the
+//! fixture with `LEADLINE_WRITE_GOLDEN=1 cargo test -p leadline-projections --test golden_events`
+//! (which rewrites it from `events()`; review the diff: old entries must not change).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use bincode::Options;
+use chrono::{DateTime, Utc};
+use leadline_domain::campaign::CampaignSettings;
+use leadline_domain::events::*;
+use leadline_domain::{
+    CallId, CampaignId, ContactId, Disposition, Event, LeadId, LeadStatus, PhoneNumber, UserId,
+};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/events-v1.bin")
+}
+
+fn at(seconds: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_763_700_000 + seconds, 0).unwrap_or_default()
+}
+
+fn events() -> Vec<Event> {
+    let user_id = UserId::from_u128(1);
+    let campaign_id = CampaignId::from_u128(2);
+    let lead_id = LeadId::from_u128(3);
+    let call_id = CallId::from_u128(4);
+    let contact_id = ContactId::from_u128(5);
+    let phone = PhoneNumber::parse("+919876543210", None).expect("phone");
+    let mut settings = CampaignSettings::new("EMI Reminder").expect("settings");
+    settings.timezone = "Asia/Kolkata".parse().expect("zone");
+    settings.default_region = "IN".parse().ok();
+    settings.provider.agent_id = Some("agent-1".into());
+    settings
+        .provider
+        .extra
+        .insert("voice".into(), "hi-IN".into());
+    let transition = |n| CampaignTransition {
+        campaign_id,
+        reason: Some(format!("reason {n}")),
+        at: at(n),
+    };
+    let ended = |n| CallEnded {
+        campaign_id,
+        lead_id,
+        call_id,
+        provider_status: "completed".into(),
+        duration_secs: Some(n as u32),
+        error: Some("none".into()),
+        provider_call_id: Some("CA123".into()),
+        at: at(n),
+    };
+    vec![
+        Event::UserCreated(UserCreated {
+            user_id,
+            name: "Asha".into(),
+            concurrent_calls_limit: 2,
+            api_key_digest: "digest".into(),
+            at: at(1),
+        }),
+        Event::UserLimitChanged(UserLimitChanged {
+            user_id,
+            concurrent_calls_limit: 3,
+            at: at(2),
+        }),
+        Event::ContactAdded(ContactAdded {
+            user_id,
+            contact_id,
+            phone: phone.clone(),
+            name: Some("Sam".into()),
+            timezone: Some("Europe/London".parse().expect("zone")),
+            at: at(3),
+        }),
+        Event::ContactDeleted(ContactDeleted {
+            user_id,
+            contact_id,
+            at: at(4),
+        }),
+        Event::DncAdded(DncAdded {
+            user_id,
+            phone: phone.clone(),
+            reason: Some("asked".into()),
+            at: at(5),
+        }),
+        Event::DncRemoved(DncRemoved {
+            user_id,
+            phone: phone.clone(),
+            at: at(6),
+        }),
+        Event::CampaignCreated(CampaignCreated {
+            campaign_id,
+            owner: user_id,
+            settings: settings.clone(),
+            at: at(7),
+        }),
+        Event::CampaignUpdated(CampaignUpdated {
+            campaign_id,
+            settings,
+            at: at(8),
+        }),
+        Event::LeadsImported(LeadsImported {
+            campaign_id,
+            imported: 1,
+            duplicates: 2,
+            dnc: 3,
+            invalid: 4,
+            first_sequence: 5,
+            at: at(9),
+        }),
+        Event::CampaignStarted(transition(10)),
+        Event::CampaignPaused(transition(11)),
+        Event::CampaignResumed(transition(12)),
+        Event::CampaignCancelled(transition(13)),
+        Event::CampaignCompleted(transition(14)),
+        Event::CampaignArchived(transition(15)),
+        Event::LeadImported(LeadImported {
+            campaign_id,
+            lead_id,
+            sequence: 7,
+            phone: phone.clone(),
+            name: Some("Ravi".into()),
+            priority: -2,
+            timezone: Some("Asia/Kolkata".parse().expect("zone")),
+            contact_id: Some(contact_id),
+            fields: BTreeMap::from([("loan_id".to_string(), "LN-1".to_string())]),
+            at: at(16),
+        }),
+        Event::LeadSkipped(LeadSkipped {
+            campaign_id,
+            lead_id,
+            reason: SkipReason::Duplicate {
+                of: LeadId::from_u128(9),
+            },
+            at: at(17),
+        }),
+        Event::LeadQueued(LeadQueued {
+            campaign_id,
+            lead_id,
+            from: LeadStatus::NoAnswer,
+            at: at(18),
+        }),
+        Event::LeadUnqueued(LeadUnqueued {
+            campaign_id,
+            lead_id,
+            restored: LeadStatus::NoAnswer,
+            reason: "paused".into(),
+            at: at(19),
+        }),
+        Event::LeadDialed(LeadDialed {
+            campaign_id,
+            lead_id,
+            call_id,
+            attempt: 2,
+            phone: phone.clone(),
+            at: at(20),
+        }),
+        Event::CallPlaced(CallPlaced {
+            campaign_id,
+            lead_id,
+            call_id,
+            provider_call_id: "CA123".into(),
+            at: at(21),
+        }),
+        Event::CallAnswered(ended(22)),
+        Event::CallNoAnswer(ended(23)),
+        Event::CallBusy(ended(24)),
+        Event::CallFailed(ended(25)),
+        Event::CallDropped(ended(26)),
+        Event::CallCongestion(ended(27)),
+        Event::CallReclaimed(CallReclaimed {
+            campaign_id,
+            lead_id,
+            call_id,
+            dialed_at: at(20),
+            reason: "stale".into(),
+            at: at(28),
+        }),
+        Event::LeadCancelled(LeadCancelled {
+            campaign_id,
+            lead_id,
+            from: LeadStatus::New,
+            reason: "campaign cancelled".into(),
+            at: at(29),
+        }),
+        Event::LeadRecycled(LeadRecycled {
+            campaign_id,
+            lead_id,
+            from: LeadStatus::Busy,
+            to: LeadStatus::New,
+            reset_dial_count: true,
+            reason: "recycled".into(),
+            at: at(30),
+        }),
+        Event::LeadDispositioned(LeadDispositioned {
+            campaign_id,
+            lead_id,
+            disposition: Disposition::Callback,
+            callback_at: Some(at(3600)),
+            note: Some("call after lunch".into()),
+            at: at(31),
+        }),
+        Event::LeadMarkedDnc(LeadMarkedDnc {
+            campaign_id,
+            lead_id,
+            reason: "asked".into(),
+            at: at(32),
+        }),
+    ]
+}
+
+fn encode(events: &[Event]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for event in events {
+        let name = event.type_name().as_bytes();
+        let payload = bincode::serialize(&event.payload()).expect("encode");
+        out.push(name.len() as u8);
+        out.extend_from_slice(name);
+        out.extend_from_slice(&event.schema_version().to_be_bytes());
+        out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+        out.extend_from_slice(&payload);
+    }
+    out
+}
+
+fn decode(mut bytes: &[u8]) -> Vec<Event> {
+    let options = bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes();
+    let mut events = Vec::new();
+    while let Some((&len, rest)) = bytes.split_first() {
+        let (name, rest) = rest.split_at(usize::from(len));
+        let type_name = std::str::from_utf8(name).expect("type name");
+        let schema_version = u16::from_be_bytes([rest[0], rest[1]]);
+        let payload_len = u32::from_be_bytes([rest[2], rest[3], rest[4], rest[5]]) as usize;
+        let (payload, rest) = rest[6..].split_at(payload_len);
+        let seed = EventSeed {
+            type_name,
+            schema_version,
+        };
+        let event = options
+            .deserialize_seed(seed, payload)
+            .unwrap_or_else(|e| panic!("{type_name} v{schema_version} no longer decodes: {e}"));
+        events.push(event);
+        bytes = rest;
+    }
+    events
+}
+
+#[test]
+fn every_event_type_written_by_version_1_still_decodes() {
+    if std::env::var_os("LEADLINE_WRITE_GOLDEN").is_some() {
+        std::fs::write(fixture(), encode(&events())).expect("write fixture");
+    }
+    let stored = std::fs::read(fixture()).expect("fixture");
+    let decoded = decode(&stored);
+    assert_eq!(decoded, events(), "the fixture decodes to the same events");
+    let mut covered: Vec<&str> = decoded.iter().map(Event::type_name).collect();
+    covered.sort_unstable();
+    covered.dedup();
+    let mut all: Vec<&str> = Event::TYPE_NAMES.to_vec();
+    all.sort_unstable();
+    assert_eq!(covered, all, "the fixture holds every event type");
+}
