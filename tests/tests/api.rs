@@ -607,3 +607,41 @@ fn operations_endpoints_answer() {
     let page = api.client.get(&api.base).send().expect("index");
     assert_eq!(page.status(), StatusCode::OK);
 }
+
+#[test]
+fn the_live_feed_streams_events_as_they_happen() {
+    use std::io::Read;
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let mut feed = api
+        .client
+        .get(format!("{}/api/v1/events/stream", api.base))
+        .bearer_auth(&key)
+        .send()
+        .expect("open the feed");
+    assert_eq!(feed.status(), StatusCode::OK);
+    assert!(feed
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream")));
+    // An event after the feed opened arrives on it.
+    let campaign = api.campaign(&key, json!({"name": "Live"}));
+    let mut seen = String::new();
+    let mut buffer = [0u8; 4096];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !seen.contains("event: CampaignCreated") && std::time::Instant::now() < deadline {
+        let n = feed.read(&mut buffer).expect("read the feed");
+        if n == 0 {
+            break;
+        }
+        seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
+    }
+    assert!(seen.contains("event: CampaignCreated"), "{seen}");
+    assert!(seen.contains(&campaign), "{seen}");
+    assert!(
+        seen.contains("id: "),
+        "each event carries its position as its id: {seen}"
+    );
+}
