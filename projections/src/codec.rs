@@ -7,7 +7,7 @@
 use bincode::Options;
 use leadline_domain::events::EventSeed;
 use leadline_domain::{Actor, Event, StreamName};
-use leadline_storage::{ExpectedVersion, NewEvent, RecordView, StreamAppend};
+use leadline_storage::{ExpectedVersion, NewEvent, RecordView, RecordedEvent, StreamAppend};
 use uuid::Uuid;
 
 /// Payloads larger than this are refused when decoding, whatever a
@@ -76,16 +76,40 @@ pub fn encode(event: &Event, cause: &Cause) -> Result<NewEvent, CodecError> {
 
 /// The domain event stored in a record.
 pub fn decode(view: &RecordView<'_>) -> Result<Event, CodecError> {
+    decode_payload(
+        view.position(),
+        view.event_type(),
+        view.schema_version(),
+        view.payload(),
+    )
+}
+
+/// The domain event of a record read as an owned [`RecordedEvent`].
+pub fn decode_recorded(recorded: &RecordedEvent) -> Result<Event, CodecError> {
+    decode_payload(
+        recorded.position,
+        &recorded.event_type,
+        recorded.schema_version,
+        &recorded.payload,
+    )
+}
+
+fn decode_payload(
+    position: u64,
+    event_type: &str,
+    schema_version: u16,
+    payload: &[u8],
+) -> Result<Event, CodecError> {
     let seed = EventSeed {
-        type_name: view.event_type(),
-        schema_version: view.schema_version(),
+        type_name: event_type,
+        schema_version,
     };
     options()
-        .deserialize_seed(seed, view.payload())
+        .deserialize_seed(seed, payload)
         .map_err(|e| CodecError::Decode {
-            position: view.position(),
-            event_type: view.event_type().into(),
-            schema_version: view.schema_version(),
+            position,
+            event_type: event_type.into(),
+            schema_version,
             detail: e.to_string(),
         })
 }

@@ -56,25 +56,7 @@ fn entry(recorded: RecordedEvent) -> Result<HistoryEntry, ProjectionError> {
 }
 
 fn decode_owned(recorded: &RecordedEvent) -> Result<Event, ProjectionError> {
-    use bincode::Options;
-    let seed = leadline_domain::events::EventSeed {
-        type_name: &recorded.event_type,
-        schema_version: recorded.schema_version,
-    };
-    bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .allow_trailing_bytes()
-        .with_limit(codec::PAYLOAD_DECODE_BYTES_MAX)
-        .deserialize_seed(seed, &recorded.payload)
-        .map_err(|e| {
-            codec::CodecError::Decode {
-                position: recorded.position,
-                event_type: recorded.event_type.clone(),
-                schema_version: recorded.schema_version,
-                detail: e.to_string(),
-            }
-            .into()
-        })
+    Ok(codec::decode_recorded(recorded)?)
 }
 
 /// Every event of a stream that happened at or before `as_of`.

@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
-use crate::server::limits::{PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX};
 use crate::server::state::AppState;
 
 use super::campaigns::visible;
@@ -87,16 +86,7 @@ pub async fn list(
     principal: Principal,
     query: web::Query<CallQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = query
-        .limit
-        .unwrap_or(PAGE_ITEMS_DEFAULT)
-        .clamp(1, PAGE_ITEMS_MAX);
-    let start = match &query.cursor {
-        None => 0,
-        Some(c) => c.parse::<usize>().map_err(|_| {
-            ApiError::bad_request("cursor must be a `next_cursor` from a previous page")
-        })?,
-    };
+    let (start, limit) = super::page_bounds(query.limit, query.cursor.as_deref())?;
     let model = state.projections.read();
     let ids: Vec<CallId> = match (&query.lead_id, &query.campaign_id) {
         (Some(lead), _) => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use leadline_domain::{Event, StreamName};
+use leadline_domain::StreamName;
 use leadline_projections::{codec, ReadModel};
 use leadline_storage::RecordedEvent;
 use serde::{Deserialize, Serialize};
@@ -57,24 +57,8 @@ fn may_see(model: &ReadModel, principal: &Principal, stream: &str) -> bool {
     }
 }
 
-fn decode(recorded: &RecordedEvent) -> Result<Event, ApiError> {
-    use bincode::Options;
-    let seed = leadline_domain::events::EventSeed {
-        type_name: &recorded.event_type,
-        schema_version: recorded.schema_version,
-    };
-    bincode::DefaultOptions::new()
-        .with_fixint_encoding()
-        .allow_trailing_bytes()
-        .with_limit(codec::PAYLOAD_DECODE_BYTES_MAX)
-        .deserialize_seed(seed, &recorded.payload)
-        .map_err(|e| {
-            ApiError::internal(format!("event {} does not decode: {e}", recorded.position))
-        })
-}
-
 pub fn event_view(recorded: &RecordedEvent) -> Result<EventView, ApiError> {
-    let data = decode(recorded)?;
+    let data = codec::decode_recorded(recorded).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(EventView {
         position: recorded.position,
         stream: recorded.stream.clone(),

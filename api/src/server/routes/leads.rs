@@ -20,7 +20,7 @@ use crate::server::commands::execute;
 use crate::server::error::ApiError;
 use crate::server::limits::{
     CSV_BODY_BYTES_MAX, IMPORT_BATCH_ROWS_MAX, INVALID_ROWS_LISTED_MAX, JSON_BODY_BYTES_MAX,
-    PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX, UPLOAD_ROWS_MAX,
+    UPLOAD_ROWS_MAX,
 };
 use crate::server::state::AppState;
 
@@ -491,16 +491,7 @@ pub async fn list(
                 .map_err(|e| ApiError::bad_request(e.to_string()))
         })
         .transpose()?;
-    let limit = query
-        .limit
-        .unwrap_or(PAGE_ITEMS_DEFAULT)
-        .clamp(1, PAGE_ITEMS_MAX);
-    let start = match &query.cursor {
-        None => 0,
-        Some(c) => c.parse::<usize>().map_err(|_| {
-            ApiError::bad_request("cursor must be a `next_cursor` from a previous page")
-        })?,
-    };
+    let (start, limit) = super::page_bounds(query.limit, query.cursor.as_deref())?;
     let now = state.now();
     let model = state.projections.read();
     let entry = visible(&model, &principal, &id)?;

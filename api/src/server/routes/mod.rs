@@ -51,6 +51,19 @@ pub fn cause(principal: &Principal) -> Cause {
     Cause::new(principal.actor())
 }
 
+/// The (start, size) of a page from a request's `cursor` and `limit`.
+pub fn page_bounds(limit: Option<usize>, cursor: Option<&str>) -> Result<(usize, usize), ApiError> {
+    use super::limits::{PAGE_ITEMS_DEFAULT, PAGE_ITEMS_MAX};
+    let size = limit.unwrap_or(PAGE_ITEMS_DEFAULT).clamp(1, PAGE_ITEMS_MAX);
+    let start = match cursor {
+        None => 0,
+        Some(c) => c.parse::<usize>().map_err(|_| {
+            ApiError::bad_request("cursor must be a `next_cursor` from a previous page")
+        })?,
+    };
+    Ok((start, size))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
