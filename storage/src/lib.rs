@@ -107,7 +107,10 @@ impl std::fmt::Display for ExpectedVersion {
     }
 }
 
-/// Events for one stream, part of an append.
+/// Events for one stream, part of an append. An entry without events only
+/// checks the stream's version: the append then commits only if that
+/// stream has not moved either (e.g. dials of leads, on condition that their
+/// campaign was not paused meanwhile).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamAppend {
     pub stream: String,

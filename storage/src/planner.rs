@@ -209,6 +209,11 @@ pub(crate) fn validate(appends: &[StreamAppend], limits: &LogLimits) -> Result<(
         limits.streams_per_append_max,
     )?;
     let events: usize = appends.iter().map(|a| a.events.len()).sum();
+    if events == 0 {
+        return Err(LogError::InvalidAppend(
+            "it carries no events (a stream without events only checks a version, next to others that have some)".into(),
+        ));
+    }
     over("events in one append", events, limits.events_per_append_max)?;
     let mut ids = HashSet::with_capacity_and_hasher(events, Default::default());
     let mut bytes = 0usize;
@@ -221,12 +226,6 @@ pub(crate) fn validate(appends: &[StreamAppend], limits: &LogLimits) -> Result<(
             append.stream.len(),
             limits.stream_name_bytes_max,
         )?;
-        if append.events.is_empty() {
-            return Err(LogError::InvalidAppend(format!(
-                "the append to stream `{}` carries no events",
-                append.stream
-            )));
-        }
         for event in &append.events {
             if event.id.is_nil() {
                 return Err(LogError::InvalidAppend("an event id is nil".into()));

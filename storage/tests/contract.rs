@@ -117,6 +117,52 @@ fn multi_stream_appends_are_all_or_nothing() {
 }
 
 #[test]
+fn a_stream_without_events_is_a_version_check() {
+    for (log, _dir) in backends() {
+        log.append(
+            "campaign",
+            ExpectedVersion::NoStream,
+            vec![event(1, b"created")],
+        )
+        .expect("seed");
+        let check = |expected: u64, id: u128| {
+            log.submit(vec![
+                StreamAppend {
+                    stream: "campaign".into(),
+                    expected: ExpectedVersion::Exact(expected),
+                    events: vec![],
+                },
+                StreamAppend {
+                    stream: format!("lead-{id}"),
+                    expected: ExpectedVersion::NoStream,
+                    events: vec![event(id, b"dialed")],
+                },
+            ])
+            .wait()
+        };
+        assert_eq!(check(1, 10).expect("current").positions, vec![2]);
+        log.append(
+            "campaign",
+            ExpectedVersion::Exact(1),
+            vec![event(3, b"paused")],
+        )
+        .expect("pause");
+        assert!(matches!(check(1, 11), Err(LogError::Conflict { .. })));
+        assert_eq!(log.stream_version("lead-11").expect("version"), 0);
+        assert_eq!(log.stream_version("campaign").expect("version"), 2);
+        let nothing = log
+            .submit(vec![StreamAppend {
+                stream: "campaign".into(),
+                expected: ExpectedVersion::Exact(2),
+                events: vec![],
+            }])
+            .wait();
+        assert!(matches!(nothing, Err(LogError::InvalidAppend(_))));
+        assert!(log.verify().expect("verify").ok);
+    }
+}
+
+#[test]
 fn resent_event_ids_return_the_original_positions() {
     for (log, _dir) in backends() {
         let first = log
@@ -165,7 +211,6 @@ fn bad_appends_are_refused_before_anything_is_written() {
         ("s".to_string(), too_many),
         ("s".to_string(), vec![event(10, &[0u8; 11])]),
         (String::new(), vec![event(11, b"x")]),
-        ("s".to_string(), vec![]),
         ("s".to_string(), vec![event(12, b"x"), event(12, b"y")]),
         ("s".to_string(), vec![event(0, b"nil id")]),
         ("s".repeat(300), vec![event(13, b"x")]),
