@@ -1,9 +1,7 @@
 //! `leadline`: the server and the admin/auditor CLI.
 
-mod cli;
-mod server;
-
 use clap::{Parser, Subcommand};
+use leadline::{cli, server};
 
 #[derive(Parser)]
 #[command(

@@ -172,6 +172,9 @@ pub struct ReadModel {
     leads: Slab<LeadId, LeadEntry>,
     calls: Slab<CallId, CallRecord>,
     system_in_flight: u32,
+    /// Calls without an end, by the time they were dialed: the dialer
+    /// reclaims the oldest once they are stale.
+    in_flight_calls: std::collections::BTreeSet<(DateTime<Utc>, CallId)>,
     anomalies: Vec<Anomaly>,
     anomalies_total: u64,
 }
@@ -243,6 +246,13 @@ impl ReadModel {
     /// Calls in flight for the whole system.
     pub fn system_in_flight(&self) -> u32 {
         self.system_in_flight
+    }
+
+    /// Calls without an end, oldest dial first.
+    pub fn in_flight_calls(&self) -> impl Iterator<Item = &CallRecord> {
+        self.in_flight_calls
+            .iter()
+            .filter_map(|(_, id)| self.calls.get(id))
     }
 
     pub fn anomalies(&self) -> (&[Anomaly], u64) {
@@ -431,6 +441,7 @@ impl ReadModel {
     fn fold_call(&mut self, event: &Event, owner: UserId) {
         match event {
             Event::LeadDialed(dialed) => {
+                self.in_flight_calls.insert((dialed.at, dialed.call_id));
                 self.calls.insert(
                     dialed.call_id,
                     CallRecord {
@@ -460,6 +471,7 @@ impl ReadModel {
             }
             Event::CallReclaimed(reclaimed) => {
                 if let Some(call) = self.calls.get_mut(&reclaimed.call_id) {
+                    self.in_flight_calls.remove(&(call.started_at, call.id));
                     call.status = CallStatus::Failed;
                     call.ended_at = Some(reclaimed.at);
                     call.error = Some(reclaimed.reason.clone());
@@ -468,6 +480,7 @@ impl ReadModel {
             _ => {
                 if let Some((outcome, ended)) = event.as_call_ended() {
                     if let Some(call) = self.calls.get_mut(&ended.call_id) {
+                        self.in_flight_calls.remove(&(call.started_at, call.id));
                         call.status = outcome.into();
                         call.ended_at = Some(ended.at);
                         call.provider_status = Some(ended.provider_status.clone());

@@ -572,6 +572,14 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
         );
     }
     assert_eq!(model.system_in_flight(), system_in_flight);
+    assert_eq!(
+        model.in_flight_calls().count() as u32,
+        system_in_flight,
+        "the in-flight index holds exactly the calls without an end"
+    );
+    assert!(model
+        .in_flight_calls()
+        .all(|c| c.status == CallStatus::Dialing));
     for user in model.users() {
         assert_eq!(
             user.in_flight,

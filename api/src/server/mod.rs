@@ -56,6 +56,9 @@ pub struct ServeArgs {
     /// Simulated call length, dial to result.
     #[arg(long, env = "LEADLINE_SIM_CALL_MS", default_value_t = 2000)]
     pub sim_call_ms: u64,
+    /// A call without a result after this long is reclaimed as failed ("stale").
+    #[arg(long, env = "LEADLINE_STALE_CALL_MS", default_value_t = 30 * 60 * 1000)]
+    pub stale_call_ms: u64,
 }
 
 /// HTTP worker threads: the machine's cores, at least two.
@@ -64,6 +67,12 @@ fn workers() -> usize {
 }
 
 pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
+    if args.provider != ProviderKind::Simulator {
+        return Err(format!(
+            "the {:?} adapter is not available in this version; run with --provider simulator",
+            args.provider
+        ));
+    }
     let log = Arc::new(
         SledLog::open(&args.data, SledOptions::default())
             .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?,
@@ -81,6 +90,19 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     let follower = projections
         .follow()
         .map_err(|e| format!("cannot start the projections thread: {e}"))?;
+    let stop_dialer = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let dialer = crate::dialer::spawn(
+        shared_log.clone(),
+        projections.clone(),
+        crate::dialer::DialerConfig {
+            system_concurrent_calls: args.system_concurrent_calls,
+            stale_call_ms: args.stale_call_ms,
+            sim_call_ms: args.sim_call_ms,
+            ..crate::dialer::DialerConfig::default()
+        },
+        stop_dialer.clone(),
+    )
+    .map_err(|e| format!("cannot start the dialer thread: {e}"))?;
     let state = web::Data::new(AppState {
         clock: Arc::new(chrono::Utc::now),
         log: shared_log,
@@ -94,6 +116,8 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let result = runtime.block_on(run_http(args.clone(), state));
+    stop_dialer.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = dialer.join();
     projections.stop();
     let _ = follower.join();
     log.close().map_err(|e| format!("closing the log: {e}"))?;

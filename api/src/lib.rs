@@ -1,0 +1,7 @@
+//! The Leadline server, dialer and admin CLI, as a library: the `leadline`
+//! binary is a thin command-line front over it, and the tests drive the
+//! same code (the dialer with a virtual clock).
+
+pub mod cli;
+pub mod dialer;
+pub mod server;

@@ -1,0 +1,419 @@
+//! The dialer's stories from the field, on the simulator with a virtual
+//! clock: the real engine, log and read models, days of calls in seconds.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use leadline::dialer::{DialerConfig, Engine};
+use leadline_domain::campaign::{self, CampaignSettings};
+use leadline_domain::plans::{self, LeadInput};
+use leadline_domain::{user, Actor, CampaignId, Event, LeadId, StreamName, UserId};
+use leadline_projections::{codec, Cause, Projections, ReadModel};
+use leadline_storage::{EventLog, ExpectedVersion, LogLimits, MemoryLog};
+
+struct World {
+    log: Arc<dyn EventLog>,
+    projections: Arc<Projections>,
+    engine: Engine,
+    now: DateTime<Utc>,
+}
+
+fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-23T04:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+impl World {
+    fn new(config: DialerConfig) -> World {
+        let log: Arc<dyn EventLog> = Arc::new(MemoryLog::new(
+            LogLimits::default(),
+            leadline_storage::system_clock(),
+        ));
+        let projections = Projections::open(log.clone()).expect("projections");
+        projections.follow().expect("follow");
+        let engine = Engine::new(log.clone(), projections.clone(), config);
+        World {
+            log,
+            projections,
+            engine,
+            now: start_time(),
+        }
+    }
+
+    /// Decides on the read models and appends, as the API does.
+    fn command(&self, decide: impl FnOnce(&ReadModel) -> Vec<Event>) {
+        let appends = {
+            let model = self.projections.read();
+            let events = decide(&model);
+            codec::appends(&events, &Cause::new(Actor::System("test".into())), |s| {
+                let v = match s {
+                    StreamName::User(id) => model.user(id).map(|e| e.version),
+                    StreamName::Campaign(id) => model.campaign(id).map(|e| e.version),
+                    StreamName::Lead(id) => model.lead(id).map(|e| e.version),
+                };
+                ExpectedVersion::Exact(v.unwrap_or(0))
+            })
+            .expect("encode")
+        };
+        let position = self
+            .log
+            .submit(appends)
+            .wait()
+            .expect("append")
+            .last_position();
+        assert!(self
+            .projections
+            .wait_for(position, std::time::Duration::from_secs(10)));
+    }
+
+    fn user(&self, id: u128, limit: u32) -> UserId {
+        let user_id = UserId::from_u128(id);
+        let now = self.now;
+        self.command(|_| {
+            user::create(
+                None,
+                user_id,
+                "user",
+                Some(limit),
+                &format!("key-{id}"),
+                now,
+            )
+            .expect("user")
+        });
+        user_id
+    }
+
+    fn campaign(
+        &self,
+        id: u128,
+        owner: UserId,
+        phones: &[String],
+        max_attempts: u32,
+    ) -> CampaignId {
+        let campaign_id = CampaignId::from_u128(id);
+        let now = self.now;
+        let mut settings = CampaignSettings::new("campaign").expect("settings");
+        settings.default_region = "IN".parse().ok();
+        settings.retry = leadline_domain::RetryPolicy::default()
+            .with_max_attempts(max_attempts)
+            .expect("policy");
+        self.command(|_| {
+            campaign::create(None, campaign_id, owner, settings, now).expect("campaign")
+        });
+        for (chunk_index, chunk) in phones.chunks(5000).enumerate() {
+            let rows: Vec<LeadInput> = chunk
+                .iter()
+                .map(|p| LeadInput {
+                    phone: p.clone(),
+                    name: None,
+                    priority: None,
+                    timezone: None,
+                    fields: BTreeMap::new(),
+                    contact_id: None,
+                })
+                .collect();
+            let mut n = 0u128;
+            self.command(|model| {
+                let entry = model.campaign(&campaign_id).expect("campaign");
+                plans::import_leads(
+                    &entry.campaign,
+                    &entry.phones,
+                    |_| false,
+                    rows,
+                    || {
+                        n += 1;
+                        LeadId::from_u128((id << 64) | ((chunk_index as u128) << 32) | n)
+                    },
+                    now,
+                )
+                .expect("import")
+                .0
+            });
+        }
+        campaign_id
+    }
+
+    fn leads(model: &ReadModel, id: &CampaignId) -> Vec<leadline_domain::lead::Lead> {
+        let entry = model.campaign(id).expect("campaign");
+        entry
+            .leads
+            .iter()
+            .filter_map(|l| model.lead(l).map(|e| e.lead.clone()))
+            .collect()
+    }
+
+    fn start(&self, id: CampaignId) {
+        let now = self.now;
+        self.command(|m| {
+            plans::start(
+                &m.campaign(&id).expect("c").campaign,
+                &Self::leads(m, &id),
+                now,
+            )
+            .expect("start")
+        });
+    }
+
+    fn pause(&self, id: CampaignId) {
+        let now = self.now;
+        self.command(|m| {
+            plans::pause(
+                &m.campaign(&id).expect("c").campaign,
+                &Self::leads(m, &id),
+                None,
+                now,
+            )
+            .expect("pause")
+        });
+    }
+
+    fn resume(&self, id: CampaignId) {
+        let now = self.now;
+        self.command(|m| {
+            plans::resume(
+                &m.campaign(&id).expect("c").campaign,
+                &Self::leads(m, &id),
+                now,
+            )
+            .expect("resume")
+        });
+    }
+
+    /// One dialer step at the current virtual time.
+    fn step(&mut self) -> leadline::dialer::Step {
+        self.engine.step(self.now).expect("step")
+    }
+
+    /// Runs steps, moving the clock to each next wake, until `until` or
+    /// until `stop` says so.
+    fn run(&mut self, until: DateTime<Utc>, mut stop: impl FnMut(&World) -> bool) {
+        while self.now <= until {
+            let step = self.step();
+            self.check_limits();
+            if stop(self) {
+                return;
+            }
+            if step.dialed > 0 || step.conflicts > 0 || step.reported > 0 {
+                continue;
+            }
+            match step.next_wake {
+                Some(at) if at > self.now => self.now = at.min(until + Duration::milliseconds(1)),
+                _ => self.now += Duration::seconds(1),
+            }
+        }
+    }
+
+    /// Calls in flight never exceed a user's limit or the system's.
+    fn check_limits(&self) {
+        let model = self.projections.read();
+        let mut per_user: HashMap<UserId, u32> = HashMap::new();
+        for call in model.in_flight_calls() {
+            *per_user.entry(call.user_id).or_default() += 1;
+        }
+        for (user, n) in &per_user {
+            let limit = model.user(user).expect("user").user.concurrent_calls_limit;
+            assert!(
+                *n <= limit,
+                "user {user} has {n} calls in flight, limit {limit}"
+            );
+        }
+    }
+
+    fn dials_of(&self, lead: &LeadId) -> usize {
+        self.projections
+            .read()
+            .lead(lead)
+            .map_or(0, |l| l.lead.calls.len())
+    }
+}
+
+fn answered_numbers(count: usize, base: u64) -> Vec<String> {
+    // Last digits 0, 6, 7, 8, 9 are answered on the simulator.
+    (0..count as u64)
+        .map(|i| {
+            let last = [0, 6, 7, 8, 9][(i % 5) as usize];
+            format!("9{:08}{last}", base + i)
+        })
+        .collect()
+}
+
+#[test]
+fn pause_while_the_first_five_ring_stops_every_new_dial() {
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 3000,
+        ..DialerConfig::default()
+    });
+    let user = world.user(1, 5);
+    let campaign = world.campaign(2, user, &answered_numbers(30, 1000), 3);
+    world.start(campaign);
+    let step = world.step();
+    assert_eq!(step.dialed, 5, "five calls start at once");
+    // Pause while they ring.
+    world.now += Duration::seconds(1);
+    world.pause(campaign);
+    world.run(start_time() + Duration::hours(1), |_| false);
+    let model = world.projections.read();
+    let entry = model.campaign(&campaign).expect("campaign");
+    assert_eq!(
+        entry.counters.dials, 5,
+        "exactly 5 calls, no new dial after the pause"
+    );
+    assert_eq!(entry.counters.in_flight, 0, "the 5 calls finished");
+    assert_eq!(entry.counters.answered, 5, "their results were recorded");
+    assert_eq!(entry.counters.pending, 25, "25 never dialed");
+    assert_eq!(
+        entry.campaign.status,
+        leadline_domain::CampaignStatus::Paused
+    );
+}
+
+#[test]
+fn resume_dials_each_remaining_lead_exactly_once() {
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 2000,
+        ..DialerConfig::default()
+    });
+    let user = world.user(1, 10);
+    let phones = answered_numbers(2081, 5000);
+    let campaign = world.campaign(2, user, &phones, 3);
+    world.start(campaign);
+    world.run(start_time() + Duration::hours(2), |w| {
+        w.projections
+            .read()
+            .campaign(&campaign)
+            .is_some_and(|c| c.counters.called >= 171)
+    });
+    world.pause(campaign);
+    world.run(world.now + Duration::minutes(5), |_| false);
+    let called_before: Vec<LeadId> = {
+        let model = world.projections.read();
+        let entry = model.campaign(&campaign).expect("campaign");
+        assert!(entry.counters.called >= 171);
+        assert_eq!(entry.counters.in_flight, 0);
+        entry
+            .leads
+            .iter()
+            .copied()
+            .filter(|l| model.lead(l).is_some_and(|e| !e.lead.calls.is_empty()))
+            .collect()
+    };
+    world.resume(campaign);
+    world.run(world.now + Duration::days(1), |w| {
+        w.projections
+            .read()
+            .campaign(&campaign)
+            .is_some_and(|c| c.campaign.status == leadline_domain::CampaignStatus::Completed)
+    });
+    let model = world.projections.read();
+    let entry = model.campaign(&campaign).expect("campaign");
+    assert_eq!(
+        entry.campaign.status,
+        leadline_domain::CampaignStatus::Completed,
+        "it completes by itself"
+    );
+    assert_eq!(entry.counters.dials, 2081, "every lead dialed once in all");
+    drop(model);
+    for lead in &called_before {
+        assert_eq!(
+            world.dials_of(lead),
+            1,
+            "a lead called before the pause is not called again"
+        );
+    }
+    let model = world.projections.read();
+    let after = entry_leads(&model, &campaign)
+        .into_iter()
+        .filter(|l| !called_before.contains(l))
+        .count();
+    assert_eq!(after, 2081 - called_before.len());
+    for lead in entry_leads(&model, &campaign) {
+        assert_eq!(model.lead(&lead).expect("lead").lead.calls.len(), 1);
+    }
+}
+
+fn entry_leads(model: &ReadModel, campaign: &CampaignId) -> Vec<LeadId> {
+    model.campaign(campaign).expect("campaign").leads.clone()
+}
+
+#[test]
+fn two_users_share_the_system_limit_and_progress_together() {
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 1500,
+        system_concurrent_calls: 4,
+        ..DialerConfig::default()
+    });
+    let asha = world.user(1, 2);
+    let ben = world.user(2, 3);
+    let a = world.campaign(10, asha, &answered_numbers(40, 1000), 3);
+    let b = world.campaign(20, ben, &answered_numbers(40, 9000), 3);
+    world.start(a);
+    world.start(b);
+    world.run(start_time() + Duration::hours(1), |w| {
+        let m = w.projections.read();
+        [a, b].iter().all(|c| {
+            m.campaign(c)
+                .is_some_and(|e| e.campaign.status == leadline_domain::CampaignStatus::Completed)
+        })
+    });
+    // From the call log's times: at no moment more than the limits.
+    let model = world.projections.read();
+    let calls: Vec<_> = [a, b]
+        .iter()
+        .flat_map(|c| model.campaign(c).expect("campaign").calls.clone())
+        .filter_map(|id| model.call(&id).cloned())
+        .collect();
+    assert_eq!(calls.len(), 80);
+    let mut moments: Vec<DateTime<Utc>> = calls.iter().map(|c| c.started_at).collect();
+    moments.sort();
+    for moment in moments {
+        let live = |user: UserId| {
+            calls
+                .iter()
+                .filter(|c| {
+                    c.user_id == user
+                        && c.started_at <= moment
+                        && c.ended_at.is_some_and(|e| e > moment)
+                })
+                .count()
+        };
+        let (x, y) = (live(asha), live(ben));
+        assert!(
+            x <= 2 && y <= 3 && x + y <= 4,
+            "at {moment}: {x} + {y} calls"
+        );
+    }
+    // Both progress interleaved: each user's share of the first 20 dials.
+    let mut first: Vec<_> = calls.iter().map(|c| (c.started_at, c.user_id)).collect();
+    first.sort();
+    let asha_early = first.iter().take(20).filter(|(_, u)| *u == asha).count();
+    assert!(
+        (5..=15).contains(&asha_early),
+        "interleaved: {asha_early} of the first 20 dials are Asha's"
+    );
+}
+
+#[test]
+fn a_call_that_never_reports_back_is_reclaimed_and_its_slot_freed() {
+    // The simulator reports after a day; the stale timeout is 10 minutes.
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 86_400_000,
+        stale_call_ms: 600_000,
+        ..DialerConfig::default()
+    });
+    let user = world.user(1, 1);
+    let campaign = world.campaign(2, user, &answered_numbers(2, 100), 3);
+    world.start(campaign);
+    assert_eq!(world.step().dialed, 1);
+    world.run(start_time() + Duration::minutes(25), |_| false);
+    let model = world.projections.read();
+    let entry = model.campaign(&campaign).expect("campaign");
+    assert_eq!(
+        entry.counters.dials, 2,
+        "the slot was freed and the next lead dialed"
+    );
+    let first = model.call(&entry.calls[0]).expect("call");
+    assert_eq!(first.error.as_deref(), Some("stale"));
+    assert!(first.ended_at.is_some());
+}
