@@ -33,7 +33,7 @@ impl World {
         ));
         let projections = Projections::open(log.clone()).expect("projections");
         projections.follow().expect("follow");
-        let engine = Engine::new(log.clone(), projections.clone(), config);
+        let engine = Engine::simulated(log.clone(), projections.clone(), config);
         World {
             log,
             projections,

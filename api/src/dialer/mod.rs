@@ -21,6 +21,7 @@
 //! in the log (a call ending frees a slot), else at that instant; tests run
 //! them with a virtual clock.
 
+pub mod placer;
 pub mod simulator;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -38,6 +39,7 @@ use leadline_domain::{
 use leadline_projections::{codec, Cause, Projections, ReadModel};
 use leadline_storage::{EventLog, ExpectedVersion, LogError, StreamAppend};
 
+use self::placer::{CallPlacer, OutboundCall, ProviderEvent};
 use self::simulator::Simulator;
 
 /// How the dialer runs.
@@ -99,27 +101,29 @@ pub struct Engine {
     log: Arc<dyn EventLog>,
     projections: Arc<Projections>,
     config: DialerConfig,
-    simulator: Simulator,
+    placer: Box<dyn CallPlacer>,
     last_served: Option<UserId>,
     last_dial: HashMap<CampaignId, DateTime<Utc>>,
 }
 
 impl Engine {
-    /// A dialer over the log and its read models. Calls in flight when it
-    /// starts (before a restart) are awaited: the simulator reports them a
-    /// call length after their dial; real providers through webhooks, else
-    /// they are reclaimed when stale.
+    /// A dialer over the log and its read models, placing calls through
+    /// `placer`. Calls in flight when it starts (before a restart) are
+    /// awaited, not placed again: the provider reports them, or they are
+    /// reclaimed when stale.
     pub fn new(
         log: Arc<dyn EventLog>,
         projections: Arc<Projections>,
         config: DialerConfig,
+        mut placer: Box<dyn CallPlacer>,
     ) -> Self {
-        let mut simulator = Simulator::new(config.sim_call_ms);
         {
             let model = projections.read();
             for call in model.in_flight_calls() {
-                if let Some(lead) = model.lead(&call.lead_id) {
-                    simulator.place(call.id, call.lead_id, &lead.lead.phone, call.started_at);
+                if let Some(outbound) =
+                    outbound_call(&model, call.id, call.lead_id, call.started_at)
+                {
+                    placer.resume(outbound);
                 }
             }
         }
@@ -127,23 +131,30 @@ impl Engine {
             log,
             projections,
             config,
-            simulator,
+            placer,
             last_served: None,
             last_dial: HashMap::new(),
         }
     }
 
-    /// Calls ringing on the simulator.
-    pub fn ringing(&self) -> usize {
-        self.simulator.ringing()
+    /// A dialer on the simulator.
+    pub fn simulated(
+        log: Arc<dyn EventLog>,
+        projections: Arc<Projections>,
+        config: DialerConfig,
+    ) -> Self {
+        let placer = Box::new(Simulator::new(config.sim_call_ms));
+        Self::new(log, projections, config, placer)
     }
 
     /// One round of the dialer at `now`.
     pub fn step(&mut self, now: DateTime<Utc>) -> Result<Step, DialerError> {
         let mut step = Step::default();
-        self.report_due(now, &mut step)?;
+        self.record_provider_events(now, &mut step)?;
         self.reclaim_stale(now, &mut step)?;
         self.dial(now, &mut step)?;
+        // Acceptances of the calls just placed.
+        self.record_provider_events(now, &mut step)?;
         self.complete_finished(now, &mut step)?;
         step.next_wake = self.next_wake(now);
         Ok(step)
@@ -203,59 +214,106 @@ impl Engine {
         self.commit(appends, step)
     }
 
-    fn report_due(&mut self, now: DateTime<Utc>, step: &mut Step) -> Result<(), DialerError> {
-        let due = self.simulator.take_due(now);
-        if due.is_empty() {
+    /// Records what the provider said: acceptances, refusals (failed calls
+    /// carrying the provider's message) and ends.
+    fn record_provider_events(
+        &mut self,
+        now: DateTime<Utc>,
+        step: &mut Step,
+    ) -> Result<(), DialerError> {
+        let polled = self.placer.poll(now);
+        if polled.is_empty() {
             return Ok(());
         }
-        let (events, versions) = {
+        let (events, versions, ended) = {
             let model = self.projections.read();
             let mut events = Vec::new();
             let mut versions = HashMap::new();
-            for d in &due {
-                let Some(entry) = model.lead(&d.lead_id) else {
+            let mut ended = 0;
+            for provider_event in &polled {
+                let (lead_id, command, at) = match provider_event.clone() {
+                    ProviderEvent::Placed {
+                        call_id,
+                        lead_id,
+                        provider_call_id,
+                    } => (
+                        lead_id,
+                        LeadCommand::RecordCallPlaced {
+                            call_id,
+                            provider_call_id,
+                        },
+                        now,
+                    ),
+                    ProviderEvent::Refused {
+                        call_id,
+                        lead_id,
+                        error,
+                    } => (
+                        lead_id,
+                        LeadCommand::RecordCallReport {
+                            call_id,
+                            report: CallReport {
+                                state: ReportedCallState::Ended(
+                                    leadline_domain::CallOutcome::Failed,
+                                ),
+                                provider_status: "refused".into(),
+                                duration_secs: None,
+                                error: Some(error),
+                                provider_call_id: None,
+                            },
+                        },
+                        now,
+                    ),
+                    ProviderEvent::Ended {
+                        call_id,
+                        lead_id,
+                        outcome,
+                        provider_status,
+                        provider_call_id,
+                        duration_secs,
+                        error,
+                        at,
+                    } => (
+                        lead_id,
+                        LeadCommand::RecordCallReport {
+                            call_id,
+                            report: CallReport {
+                                state: ReportedCallState::Ended(outcome),
+                                provider_status,
+                                duration_secs,
+                                error,
+                                provider_call_id,
+                            },
+                        },
+                        at.min(now),
+                    ),
+                };
+                let Some(entry) = model.lead(&lead_id) else {
                     continue;
                 };
                 let Some(campaign) = model.campaign(&entry.lead.campaign_id) else {
                     continue;
                 };
-                let report = CallReport {
-                    state: ReportedCallState::Ended(d.outcome),
-                    provider_status: d.outcome.to_string(),
-                    duration_secs: Some(
-                        u32::try_from(self.config.sim_call_ms / 1000).unwrap_or(u32::MAX),
-                    ),
-                    error: (d.outcome == leadline_domain::CallOutcome::Failed)
-                        .then(|| "simulated provider error".to_string()),
-                    provider_call_id: Some(Simulator::provider_call_id(&d.call_id)),
-                };
-                // An outcome for a call that already ended (reclaimed, or
-                // reported twice) is refused by the domain: nothing to record.
-                if let Ok(new) = lead::decide(
-                    &entry.lead,
-                    &campaign.campaign,
-                    LeadCommand::RecordCallReport {
-                        call_id: d.call_id,
-                        report,
-                    },
-                    d.at.min(now),
-                ) {
-                    if !new.is_empty() {
-                        versions.insert(d.lead_id, entry.version);
-                        events.extend(new);
-                    }
+                // Only the first word on a call counts: an end for a call
+                // already ended (reclaimed, or reported twice) is refused
+                // by the domain, and nothing is recorded.
+                let lead = events
+                    .iter()
+                    .filter(|e: &&Event| e.lead_id() == Some(lead_id))
+                    .try_fold(entry.lead.clone(), |lead, e| lead::evolve(Some(lead), e));
+                let Some(lead) = lead else { continue };
+                if let Ok(new) = lead::decide(&lead, &campaign.campaign, command, at) {
+                    ended += new.iter().filter(|e| e.as_call_ended().is_some()).count();
+                    versions.entry(lead_id).or_insert(entry.version);
+                    events.extend(new);
                 }
             }
-            (events, versions)
+            (events, versions, ended)
         };
-        let count = events
-            .iter()
-            .filter(|e| e.as_call_ended().is_some())
-            .count();
         if self.commit_lead_events(&versions, &events, Vec::new(), step)? {
-            step.reported += count;
+            step.reported += ended;
         } else {
-            self.simulator.put_back(due);
+            self.placer.put_back(polled);
         }
         Ok(())
     }
@@ -337,43 +395,28 @@ impl Engine {
             self.last_dial.insert(*campaign, now);
         }
         step.dialed += dialed.len();
-        self.place_calls(&dialed, now, step)
+        self.place_calls(&dialed, now);
+        Ok(())
     }
 
-    /// Hands the dialed calls to the provider and records its acceptance.
+    /// Hands the dialed calls to the provider.
     fn place_calls(
         &mut self,
         dialed: &[(CallId, LeadId, leadline_domain::PhoneNumber, CampaignId)],
         now: DateTime<Utc>,
-        step: &mut Step,
-    ) -> Result<(), DialerError> {
-        let (events, versions) = {
+    ) {
+        let calls: Vec<OutboundCall> = {
             let model = self.projections.read();
-            let mut events = Vec::new();
-            let mut versions = HashMap::new();
-            for (call_id, lead_id, phone, _) in dialed {
-                self.simulator.place(*call_id, *lead_id, phone, now);
-                let Some(entry) = model.lead(lead_id) else {
-                    continue;
-                };
-                let Some(campaign) = model.campaign(&entry.lead.campaign_id) else {
-                    continue;
-                };
-                let command = LeadCommand::RecordCallPlaced {
-                    call_id: *call_id,
-                    provider_call_id: Simulator::provider_call_id(call_id),
-                };
-                if let Ok(new) = lead::decide(&entry.lead, &campaign.campaign, command, now) {
-                    versions.insert(*lead_id, entry.version);
-                    events.extend(new);
-                }
-            }
-            (events, versions)
+            dialed
+                .iter()
+                .filter_map(|(call_id, lead_id, _, _)| {
+                    outbound_call(&model, *call_id, *lead_id, now)
+                })
+                .collect()
         };
-        // Acceptance is informative (the provider's id); losing it to a
-        // conflict changes nothing about the call.
-        self.commit_lead_events(&versions, &events, Vec::new(), step)?;
-        Ok(())
+        for call in calls {
+            self.placer.start(call, now);
+        }
     }
 
     /// The dials of this step, or `None` when there is nothing to dial.
@@ -541,7 +584,7 @@ impl Engine {
         let stale_after =
             Duration::milliseconds(i64::try_from(self.config.stale_call_ms).unwrap_or(i64::MAX));
         let mut candidates: Vec<DateTime<Utc>> = Vec::new();
-        candidates.extend(self.simulator.next_due());
+        candidates.extend(self.placer.next_due());
         candidates.extend(
             model
                 .in_flight_calls()
@@ -573,6 +616,32 @@ impl Engine {
             .map(|at| at.min(idle))
             .or(Some(idle))
     }
+}
+
+/// A dialed call as the provider needs it: the number and the campaign's
+/// provider settings.
+fn outbound_call(
+    model: &ReadModel,
+    call_id: CallId,
+    lead_id: LeadId,
+    dialed_at: DateTime<Utc>,
+) -> Option<OutboundCall> {
+    let lead = &model.lead(&lead_id)?.lead;
+    let provider = &model
+        .campaign(&lead.campaign_id)?
+        .campaign
+        .settings
+        .provider;
+    Some(OutboundCall {
+        call_id,
+        lead_id,
+        phone: lead.phone.clone(),
+        agent_id: provider.agent_id.clone(),
+        caller_id: provider.caller_id.clone(),
+        next_action: provider.next_action.clone(),
+        extra: provider.extra.clone(),
+        dialed_at,
+    })
 }
 
 /// The events that dial one lead: queue it if it is not queued, then dial.
@@ -621,7 +690,7 @@ pub fn spawn(
     std::thread::Builder::new()
         .name("leadline-dialer".into())
         .spawn(move || {
-            let mut engine = Engine::new(log, projections.clone(), config);
+            let mut engine = Engine::simulated(log, projections.clone(), config);
             while !stop.load(Ordering::Relaxed) {
                 let now = Utc::now();
                 let position = projections.position();

@@ -9,6 +9,8 @@ use std::collections::BinaryHeap;
 use chrono::{DateTime, Duration, Utc};
 use leadline_domain::{CallId, CallOutcome, LeadId, PhoneNumber};
 
+use super::placer::{CallPlacer, OutboundCall, ProviderEvent};
+
 /// The outcome the simulator gives a number (API.md's table).
 pub fn outcome_for(phone: &PhoneNumber) -> CallOutcome {
     match phone.last_digit() {
@@ -34,6 +36,8 @@ pub struct Due {
 pub struct Simulator {
     call_length: Duration,
     pending: BinaryHeap<Reverse<Due>>,
+    /// Acceptances not yet polled (the simulator accepts every call).
+    accepted: Vec<ProviderEvent>,
 }
 
 impl Simulator {
@@ -41,6 +45,7 @@ impl Simulator {
         Simulator {
             call_length: Duration::milliseconds(i64::try_from(call_ms).unwrap_or(i64::MAX)),
             pending: BinaryHeap::new(),
+            accepted: Vec::new(),
         }
     }
 
@@ -76,16 +81,69 @@ impl Simulator {
         due
     }
 
-    /// Puts results back (their append must be retried).
-    pub fn put_back(&mut self, due: Vec<Due>) {
-        self.pending.extend(due.into_iter().map(Reverse));
-    }
-
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         self.pending.peek().map(|Reverse(d)| d.at)
     }
+}
 
-    pub fn ringing(&self) -> usize {
-        self.pending.len()
+impl CallPlacer for Simulator {
+    fn start(&mut self, call: OutboundCall, now: DateTime<Utc>) {
+        self.accepted.push(ProviderEvent::Placed {
+            call_id: call.call_id,
+            lead_id: call.lead_id,
+            provider_call_id: Self::provider_call_id(&call.call_id),
+        });
+        self.place(call.call_id, call.lead_id, &call.phone, now);
+    }
+
+    fn poll(&mut self, now: DateTime<Utc>) -> Vec<ProviderEvent> {
+        let mut events = std::mem::take(&mut self.accepted);
+        let length_secs = u32::try_from(self.call_length.num_seconds()).unwrap_or(u32::MAX);
+        events.extend(
+            self.take_due(now)
+                .into_iter()
+                .map(|due| ProviderEvent::Ended {
+                    call_id: due.call_id,
+                    lead_id: due.lead_id,
+                    outcome: due.outcome,
+                    provider_status: due.outcome.to_string(),
+                    provider_call_id: Some(Self::provider_call_id(&due.call_id)),
+                    duration_secs: Some(length_secs),
+                    error: (due.outcome == CallOutcome::Failed)
+                        .then(|| "simulated provider error".to_string()),
+                    at: due.at,
+                }),
+        );
+        events
+    }
+
+    fn put_back(&mut self, events: Vec<ProviderEvent>) {
+        for event in events {
+            match event {
+                ProviderEvent::Ended {
+                    call_id,
+                    lead_id,
+                    outcome,
+                    at,
+                    ..
+                } => {
+                    self.pending.push(Reverse(Due {
+                        at,
+                        call_id,
+                        lead_id,
+                        outcome,
+                    }));
+                }
+                other => self.accepted.push(other),
+            }
+        }
+    }
+
+    fn next_due(&self) -> Option<DateTime<Utc>> {
+        Simulator::next_due(self)
+    }
+
+    fn resume(&mut self, call: OutboundCall) {
+        self.place(call.call_id, call.lead_id, &call.phone, call.dialed_at);
     }
 }
