@@ -5,6 +5,7 @@
 //! measured next to a baseline taken in the same run on the same machine.
 
 mod alloc;
+mod api;
 mod history;
 mod projections;
 mod report;
@@ -29,6 +30,7 @@ struct Cli {
 enum Suite {
     Storage,
     Projections,
+    Api,
 }
 
 fn main() -> std::process::ExitCode {
@@ -36,6 +38,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.suite {
         Suite::Storage => storage::run(cli.quick),
         Suite::Projections => projections::run(cli.quick),
+        Suite::Api => api::run(cli.quick),
     };
     match result.and_then(|report| {
         report.print();
