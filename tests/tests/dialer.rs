@@ -92,6 +92,17 @@ impl World {
         phones: &[String],
         max_attempts: u32,
     ) -> CampaignId {
+        self.campaign_with(id, owner, phones, max_attempts, |_| {})
+    }
+
+    fn campaign_with(
+        &self,
+        id: u128,
+        owner: UserId,
+        phones: &[String],
+        max_attempts: u32,
+        adjust: impl FnOnce(&mut CampaignSettings),
+    ) -> CampaignId {
         let campaign_id = CampaignId::from_u128(id);
         let now = self.now;
         let mut settings = CampaignSettings::new("campaign").expect("settings");
@@ -99,6 +110,7 @@ impl World {
         settings.retry = leadline_domain::RetryPolicy::default()
             .with_max_attempts(max_attempts)
             .expect("policy");
+        adjust(&mut settings);
         self.command(|_| {
             campaign::create(None, campaign_id, owner, settings, now).expect("campaign")
         });
@@ -179,6 +191,27 @@ impl World {
             )
             .expect("resume")
         });
+    }
+
+    /// Drops the dialer and the read models, as a crash would, and starts
+    /// them again from the log.
+    fn restart(&mut self, config: DialerConfig) {
+        self.projections.stop();
+        self.projections = Projections::open(self.log.clone()).expect("projections");
+        self.projections.follow().expect("follow");
+        self.engine = Engine::simulated(self.log.clone(), self.projections.clone(), config);
+    }
+
+    /// Every call of a campaign, in dial order.
+    fn calls(&self, campaign: &CampaignId) -> Vec<leadline_projections::CallRecord> {
+        let model = self.projections.read();
+        model
+            .campaign(campaign)
+            .expect("campaign")
+            .calls
+            .iter()
+            .filter_map(|id| model.call(id).cloned())
+            .collect()
     }
 
     /// One dialer step at the current virtual time.
@@ -416,4 +449,111 @@ fn a_call_that_never_reports_back_is_reclaimed_and_its_slot_freed() {
     let first = model.call(&entry.calls[0]).expect("call");
     assert_eq!(first.error.as_deref(), Some("stale"));
     assert!(first.ended_at.is_some());
+}
+
+fn completed(world: &World, campaign: &CampaignId) -> bool {
+    world
+        .projections
+        .read()
+        .campaign(campaign)
+        .is_some_and(|c| c.campaign.status == leadline_domain::CampaignStatus::Completed)
+}
+
+#[test]
+fn a_window_across_midnight_is_respected_to_the_minute() {
+    let mut world = World::new(DialerConfig { sim_call_ms: 60_000, ..DialerConfig::default() });
+    let user = world.user(1, 2);
+    let kolkata: chrono_tz::Tz = "Asia/Kolkata".parse().expect("zone");
+    let campaign = world.campaign_with(2, user, &answered_numbers(200, 100), 3, |s| {
+        s.timezone = "Asia/Kolkata".parse().expect("zone");
+        s.hours = leadline_domain::DailyHours::new("22:00".parse().expect("time"), "02:00".parse().expect("time"));
+    });
+    // 09:30 in Kolkata: the window is closed.
+    world.start(campaign);
+    assert_eq!(world.step().dialed, 0, "no dial outside the window");
+    world.run(start_time() + Duration::days(3), |w| completed(w, &campaign));
+    let calls = world.calls(&campaign);
+    assert_eq!(calls.len(), 200);
+    for call in &calls {
+        let local = call.started_at.with_timezone(&kolkata).time();
+        let inside = local >= chrono::NaiveTime::from_hms_opt(22, 0, 0).expect("time")
+            || local < chrono::NaiveTime::from_hms_opt(2, 0, 0).expect("time");
+        assert!(inside, "a call started at {local} in Kolkata");
+    }
+    // Two nights were needed: 200 one-minute calls, two at a time, four hours a night.
+    let first = calls.first().expect("calls").started_at.with_timezone(&kolkata);
+    assert_eq!(first.time(), chrono::NaiveTime::from_hms_opt(22, 0, 0).expect("time"), "dialing starts the moment the window opens");
+}
+
+#[test]
+fn a_future_start_date_waits() {
+    let mut world = World::new(DialerConfig::default());
+    let user = world.user(1, 2);
+    let campaign = world.campaign_with(2, user, &answered_numbers(3, 100), 3, |s| {
+        s.timezone = "Asia/Kolkata".parse().expect("zone");
+        s.start_date = leadline_domain::time::parse_date("2026-11-25").ok();
+    });
+    world.start(campaign);
+    world.run(start_time() + Duration::days(4), |w| completed(w, &campaign));
+    let opens = DateTime::parse_from_rfc3339("2026-11-24T18:30:00Z").expect("time").with_timezone(&Utc);
+    let calls = world.calls(&campaign);
+    assert_eq!(calls.len(), 3);
+    assert!(calls.iter().all(|c| c.started_at >= opens), "no dial before the start date");
+    assert_eq!(calls[0].started_at, opens, "dialing starts when the date comes");
+}
+
+#[test]
+fn a_contact_deleted_while_queued_is_never_dialed() {
+    let mut world = World::new(DialerConfig::default());
+    let user_id = world.user(1, 2);
+    let contact_id = leadline_domain::ContactId::from_u128(7);
+    let now = world.now;
+    world.command(|m| {
+        let user = &m.user(&user_id).expect("user").user;
+        let phone = leadline_domain::PhoneNumber::parse("+919876543210", None).expect("phone");
+        user::decide(user, user::UserCommand::AddContact { contact_id, phone, name: Some("Sam".into()), timezone: None }, now).expect("contact")
+    });
+    let campaign = world.campaign(2, user_id, &[], 3);
+    world.command(|m| {
+        let user = &m.user(&user_id).expect("user").user;
+        let entry = m.campaign(&campaign).expect("campaign");
+        let rows = plans::contacts_as_rows(user, &[contact_id]).expect("rows");
+        plans::import_leads(&entry.campaign, &entry.phones, |_| false, rows, || LeadId::from_u128(99), now).expect("import").0
+    });
+    world.start(campaign);
+    world.command(|m| {
+        let user = &m.user(&user_id).expect("user").user;
+        let entry = m.campaign(&campaign).expect("campaign");
+        let leads = World::leads(m, &campaign);
+        let pairs: Vec<_> = leads.iter().map(|l| (l, &entry.campaign)).collect();
+        plans::delete_contact(user, contact_id, &pairs, now).expect("delete")
+    });
+    world.run(start_time() + Duration::hours(1), |_| false);
+    let model = world.projections.read();
+    let entry = model.campaign(&campaign).expect("campaign");
+    assert_eq!(entry.counters.dials, 0, "the deleted contact's lead was not dialed");
+    assert_eq!(entry.counters.cancelled, 1);
+    assert!(entry.hopper.is_empty(), "it left the hopper");
+}
+
+#[test]
+fn a_restart_mid_campaign_dials_nobody_twice_and_keeps_the_limits() {
+    let config = DialerConfig { sim_call_ms: 30_000, ..DialerConfig::default() };
+    let mut world = World::new(config.clone());
+    let user = world.user(1, 4);
+    let campaign = world.campaign(2, user, &answered_numbers(60, 100), 3);
+    world.start(campaign);
+    world.run(start_time() + Duration::minutes(3), |_| false);
+    let in_flight = world.projections.read().campaign(&campaign).expect("campaign").counters.in_flight;
+    assert!(in_flight > 0, "calls are ringing when the process dies");
+    world.restart(config);
+    world.run(start_time() + Duration::hours(2), |w| completed(w, &campaign));
+    assert!(completed(&world, &campaign));
+    let calls = world.calls(&campaign);
+    assert_eq!(calls.len(), 60, "every lead dialed exactly once across the restart");
+    assert!(calls.iter().all(|c| c.ended_at.is_some()), "every call ended");
+    let mut leads: Vec<LeadId> = calls.iter().map(|c| c.lead_id).collect();
+    leads.sort();
+    leads.dedup();
+    assert_eq!(leads.len(), 60);
 }
