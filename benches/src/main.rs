@@ -6,6 +6,7 @@
 
 mod alloc;
 mod api;
+mod dialer;
 mod history;
 mod projections;
 mod report;
@@ -30,6 +31,7 @@ struct Cli {
 enum Suite {
     Storage,
     Projections,
+    Dialer,
     Api,
 }
 
@@ -38,6 +40,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.suite {
         Suite::Storage => storage::run(cli.quick),
         Suite::Projections => projections::run(cli.quick),
+        Suite::Dialer => dialer::run(cli.quick),
         Suite::Api => api::run(cli.quick),
     };
     match result.and_then(|report| {
