@@ -680,17 +680,19 @@ struct DialPlan {
     last_served: Option<UserId>,
 }
 
-/// Runs the dialer on its own thread with the real clock until `stop`.
+/// Runs the dialer on its own thread with the real clock until `stop`,
+/// placing calls through `placer`.
 pub fn spawn(
     log: Arc<dyn EventLog>,
     projections: Arc<Projections>,
     config: DialerConfig,
+    placer: Box<dyn CallPlacer>,
     stop: Arc<AtomicBool>,
 ) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
         .name("leadline-dialer".into())
         .spawn(move || {
-            let mut engine = Engine::simulated(log, projections.clone(), config);
+            let mut engine = Engine::new(log, projections.clone(), config, placer);
             while !stop.load(Ordering::Relaxed) {
                 let now = Utc::now();
                 let position = projections.position();

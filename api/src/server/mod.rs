@@ -100,6 +100,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             sim_call_ms: args.sim_call_ms,
             ..crate::dialer::DialerConfig::default()
         },
+        Box::new(crate::dialer::simulator::Simulator::new(args.sim_call_ms)),
         stop_dialer.clone(),
     )
     .map_err(|e| format!("cannot start the dialer thread: {e}"))?;
