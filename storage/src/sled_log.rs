@@ -211,11 +211,6 @@ impl SledLog {
         Ok(())
     }
 
-    /// sled's bytes on disk, for the benchmarks.
-    pub fn size_on_disk(&self) -> Result<u64, LogError> {
-        Ok(self.shared.db.size_on_disk()?)
-    }
-
     fn send(&self, command: Command) -> Result<(), LogError> {
         let guard = self.sender.lock().unwrap_or_else(|e| e.into_inner());
         let Some(sender) = guard.as_ref() else {
