@@ -139,7 +139,9 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
     mut next_lead_id: impl FnMut() -> LeadId,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Event>, ImportSummary), DomainError> {
-    campaign.ensure_not_ended()?;
+    // A completed campaign takes new leads (then starts again); cancelled
+    // and archived ones do not.
+    campaign.ensure_open()?;
     if rows.len() > IMPORT_ROWS_MAX {
         return Err(DomainError::TooManyRows {
             rows: rows.len(),

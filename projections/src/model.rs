@@ -171,6 +171,9 @@ pub struct ReadModel {
     /// capacity, which dominates a million-lead campaign.
     leads: Slab<LeadId, LeadEntry>,
     calls: Slab<CallId, CallRecord>,
+    /// The provider's id of each call it accepted: webhooks name calls
+    /// by it.
+    provider_calls: HashMap<String, CallId>,
     system_in_flight: u32,
     /// Calls without an end, by the time they were dialed: the dialer
     /// reclaims the oldest once they are stale.
@@ -241,6 +244,13 @@ impl ReadModel {
 
     pub fn call(&self, id: &CallId) -> Option<&CallRecord> {
         self.calls.get(id)
+    }
+
+    /// The call a provider knows by `provider_call_id`.
+    pub fn call_by_provider_id(&self, provider_call_id: &str) -> Option<&CallRecord> {
+        self.provider_calls
+            .get(provider_call_id)
+            .and_then(|id| self.calls.get(id))
     }
 
     /// Calls in flight for the whole system.
@@ -467,6 +477,8 @@ impl ReadModel {
             Event::CallPlaced(placed) => {
                 if let Some(call) = self.calls.get_mut(&placed.call_id) {
                     call.provider_call_id = Some(placed.provider_call_id.clone());
+                    self.provider_calls
+                        .insert(placed.provider_call_id.clone(), placed.call_id);
                 }
             }
             Event::CallReclaimed(reclaimed) => {
@@ -486,8 +498,10 @@ impl ReadModel {
                         call.provider_status = Some(ended.provider_status.clone());
                         call.error = ended.error.clone();
                         call.duration_secs = ended.duration_secs;
-                        if ended.provider_call_id.is_some() {
-                            call.provider_call_id = ended.provider_call_id.clone();
+                        if let Some(provider_call_id) = &ended.provider_call_id {
+                            call.provider_call_id = Some(provider_call_id.clone());
+                            self.provider_calls
+                                .insert(provider_call_id.clone(), ended.call_id);
                         }
                     }
                 }

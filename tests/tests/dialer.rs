@@ -461,17 +461,25 @@ fn completed(world: &World, campaign: &CampaignId) -> bool {
 
 #[test]
 fn a_window_across_midnight_is_respected_to_the_minute() {
-    let mut world = World::new(DialerConfig { sim_call_ms: 60_000, ..DialerConfig::default() });
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 60_000,
+        ..DialerConfig::default()
+    });
     let user = world.user(1, 2);
     let kolkata: chrono_tz::Tz = "Asia/Kolkata".parse().expect("zone");
     let campaign = world.campaign_with(2, user, &answered_numbers(200, 100), 3, |s| {
         s.timezone = "Asia/Kolkata".parse().expect("zone");
-        s.hours = leadline_domain::DailyHours::new("22:00".parse().expect("time"), "02:00".parse().expect("time"));
+        s.hours = leadline_domain::DailyHours::new(
+            "22:00".parse().expect("time"),
+            "02:00".parse().expect("time"),
+        );
     });
     // 09:30 in Kolkata: the window is closed.
     world.start(campaign);
     assert_eq!(world.step().dialed, 0, "no dial outside the window");
-    world.run(start_time() + Duration::days(3), |w| completed(w, &campaign));
+    world.run(start_time() + Duration::days(3), |w| {
+        completed(w, &campaign)
+    });
     let calls = world.calls(&campaign);
     assert_eq!(calls.len(), 200);
     for call in &calls {
@@ -481,8 +489,16 @@ fn a_window_across_midnight_is_respected_to_the_minute() {
         assert!(inside, "a call started at {local} in Kolkata");
     }
     // Two nights were needed: 200 one-minute calls, two at a time, four hours a night.
-    let first = calls.first().expect("calls").started_at.with_timezone(&kolkata);
-    assert_eq!(first.time(), chrono::NaiveTime::from_hms_opt(22, 0, 0).expect("time"), "dialing starts the moment the window opens");
+    let first = calls
+        .first()
+        .expect("calls")
+        .started_at
+        .with_timezone(&kolkata);
+    assert_eq!(
+        first.time(),
+        chrono::NaiveTime::from_hms_opt(22, 0, 0).expect("time"),
+        "dialing starts the moment the window opens"
+    );
 }
 
 #[test]
@@ -494,12 +510,22 @@ fn a_future_start_date_waits() {
         s.start_date = leadline_domain::time::parse_date("2026-11-25").ok();
     });
     world.start(campaign);
-    world.run(start_time() + Duration::days(4), |w| completed(w, &campaign));
-    let opens = DateTime::parse_from_rfc3339("2026-11-24T18:30:00Z").expect("time").with_timezone(&Utc);
+    world.run(start_time() + Duration::days(4), |w| {
+        completed(w, &campaign)
+    });
+    let opens = DateTime::parse_from_rfc3339("2026-11-24T18:30:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
     let calls = world.calls(&campaign);
     assert_eq!(calls.len(), 3);
-    assert!(calls.iter().all(|c| c.started_at >= opens), "no dial before the start date");
-    assert_eq!(calls[0].started_at, opens, "dialing starts when the date comes");
+    assert!(
+        calls.iter().all(|c| c.started_at >= opens),
+        "no dial before the start date"
+    );
+    assert_eq!(
+        calls[0].started_at, opens,
+        "dialing starts when the date comes"
+    );
 }
 
 #[test]
@@ -511,14 +537,33 @@ fn a_contact_deleted_while_queued_is_never_dialed() {
     world.command(|m| {
         let user = &m.user(&user_id).expect("user").user;
         let phone = leadline_domain::PhoneNumber::parse("+919876543210", None).expect("phone");
-        user::decide(user, user::UserCommand::AddContact { contact_id, phone, name: Some("Sam".into()), timezone: None }, now).expect("contact")
+        user::decide(
+            user,
+            user::UserCommand::AddContact {
+                contact_id,
+                phone,
+                name: Some("Sam".into()),
+                timezone: None,
+            },
+            now,
+        )
+        .expect("contact")
     });
     let campaign = world.campaign(2, user_id, &[], 3);
     world.command(|m| {
         let user = &m.user(&user_id).expect("user").user;
         let entry = m.campaign(&campaign).expect("campaign");
         let rows = plans::contacts_as_rows(user, &[contact_id]).expect("rows");
-        plans::import_leads(&entry.campaign, &entry.phones, |_| false, rows, || LeadId::from_u128(99), now).expect("import").0
+        plans::import_leads(
+            &entry.campaign,
+            &entry.phones,
+            |_| false,
+            rows,
+            || LeadId::from_u128(99),
+            now,
+        )
+        .expect("import")
+        .0
     });
     world.start(campaign);
     world.command(|m| {
@@ -531,27 +576,48 @@ fn a_contact_deleted_while_queued_is_never_dialed() {
     world.run(start_time() + Duration::hours(1), |_| false);
     let model = world.projections.read();
     let entry = model.campaign(&campaign).expect("campaign");
-    assert_eq!(entry.counters.dials, 0, "the deleted contact's lead was not dialed");
+    assert_eq!(
+        entry.counters.dials, 0,
+        "the deleted contact's lead was not dialed"
+    );
     assert_eq!(entry.counters.cancelled, 1);
     assert!(entry.hopper.is_empty(), "it left the hopper");
 }
 
 #[test]
 fn a_restart_mid_campaign_dials_nobody_twice_and_keeps_the_limits() {
-    let config = DialerConfig { sim_call_ms: 30_000, ..DialerConfig::default() };
+    let config = DialerConfig {
+        sim_call_ms: 30_000,
+        ..DialerConfig::default()
+    };
     let mut world = World::new(config.clone());
     let user = world.user(1, 4);
     let campaign = world.campaign(2, user, &answered_numbers(60, 100), 3);
     world.start(campaign);
     world.run(start_time() + Duration::minutes(3), |_| false);
-    let in_flight = world.projections.read().campaign(&campaign).expect("campaign").counters.in_flight;
+    let in_flight = world
+        .projections
+        .read()
+        .campaign(&campaign)
+        .expect("campaign")
+        .counters
+        .in_flight;
     assert!(in_flight > 0, "calls are ringing when the process dies");
     world.restart(config);
-    world.run(start_time() + Duration::hours(2), |w| completed(w, &campaign));
+    world.run(start_time() + Duration::hours(2), |w| {
+        completed(w, &campaign)
+    });
     assert!(completed(&world, &campaign));
     let calls = world.calls(&campaign);
-    assert_eq!(calls.len(), 60, "every lead dialed exactly once across the restart");
-    assert!(calls.iter().all(|c| c.ended_at.is_some()), "every call ended");
+    assert_eq!(
+        calls.len(),
+        60,
+        "every lead dialed exactly once across the restart"
+    );
+    assert!(
+        calls.iter().all(|c| c.ended_at.is_some()),
+        "every call ended"
+    );
     let mut leads: Vec<LeadId> = calls.iter().map(|c| c.lead_id).collect();
     leads.sort();
     leads.dedup();

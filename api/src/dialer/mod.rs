@@ -22,6 +22,7 @@
 //! them with a virtual clock.
 
 pub mod placer;
+pub mod providers;
 pub mod simulator;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -26,6 +26,9 @@ use self::error::{json_config, path_config, query_config, ApiError};
 use self::limits::JSON_BODY_BYTES_MAX;
 use self::metrics::Metrics;
 use self::state::AppState;
+use crate::dialer::placer::CallPlacer;
+use crate::dialer::providers::{self, HttpPlacer, ProviderName, WebhookSecrets};
+use crate::dialer::simulator::Simulator;
 
 /// Which telephony provider places calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -50,7 +53,12 @@ pub struct ServeArgs {
     /// Calls in flight at once across all users.
     #[arg(long, env = "LEADLINE_SYSTEM_CONCURRENT_CALLS", default_value_t = 10)]
     pub system_concurrent_calls: u32,
-    /// The telephony provider.
+    /// The telephony provider. exotel, twilio and retell read their
+    /// credentials from the environment: EXOTEL_API_KEY, EXOTEL_API_TOKEN,
+    /// EXOTEL_ACCOUNT_SID, EXOTEL_SUBDOMAIN, LEADLINE_WEBHOOK_TOKEN;
+    /// TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN; RETELL_API_KEY; and
+    /// LEADLINE_PUBLIC_URL (how exotel and twilio reach
+    /// /api/v1/webhooks/{provider} on this server).
     #[arg(long, env = "LEADLINE_PROVIDER", value_enum, default_value_t = ProviderKind::Simulator)]
     pub provider: ProviderKind,
     /// Simulated call length, dial to result.
@@ -66,13 +74,29 @@ fn workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
 }
 
+/// The placer for `--provider`, and the secrets its webhooks are checked
+/// with. HTTP providers read their settings from the environment (see
+/// `dialer::providers`); a missing variable stops the start, named.
+fn provider_placer(args: &ServeArgs) -> Result<(Box<dyn CallPlacer>, WebhookSecrets), String> {
+    let name = match args.provider {
+        ProviderKind::Simulator => {
+            return Ok((
+                Box::new(Simulator::new(args.sim_call_ms)),
+                WebhookSecrets::default(),
+            ))
+        }
+        ProviderKind::Exotel => ProviderName::Exotel,
+        ProviderKind::Twilio => ProviderName::Twilio,
+        ProviderKind::Retell => ProviderName::Retell,
+    };
+    let setup = providers::from_env(name, &|variable| std::env::var(variable).ok())?;
+    let placer = HttpPlacer::start(setup.adapter)?;
+    Ok((Box::new(placer), setup.webhooks))
+}
+
 pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
-    if args.provider != ProviderKind::Simulator {
-        return Err(format!(
-            "the {:?} adapter is not available in this version; run with --provider simulator",
-            args.provider
-        ));
-    }
+    // Before anything is opened: a misconfigured provider fails fast.
+    let (placer, webhooks) = provider_placer(&args)?;
     let log = Arc::new(
         SledLog::open(&args.data, SledOptions::default())
             .map_err(|e| format!("cannot open {}: {e}", args.data.display()))?,
@@ -100,7 +124,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
             sim_call_ms: args.sim_call_ms,
             ..crate::dialer::DialerConfig::default()
         },
-        Box::new(crate::dialer::simulator::Simulator::new(args.sim_call_ms)),
+        placer,
         stop_dialer.clone(),
     )
     .map_err(|e| format!("cannot start the dialer thread: {e}"))?;
@@ -111,6 +135,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         admin_digest,
         metrics: Arc::new(Metrics::new()),
         sse_streams: AtomicUsize::new(0),
+        webhooks,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::routes::{admin, calls, campaigns, events, leads, ops, users};
+use super::routes::{admin, calls, campaigns, events, leads, ops, users, webhooks};
 
 struct BearerAuth;
 
@@ -37,10 +37,12 @@ impl Modify for BearerAuth {
         events::list, events::stream,
         admin::verify, admin::rebuild,
         ops::healthz, ops::metrics,
+        webhooks::receive,
     ),
     tags(
         (name = "campaigns"), (name = "leads"), (name = "calls"), (name = "users"),
-        (name = "contacts"), (name = "dnc"), (name = "events"), (name = "admin"), (name = "operations")
+        (name = "contacts"), (name = "dnc"), (name = "events"), (name = "admin"), (name = "operations"),
+        (name = "webhooks", description = "Provider status callbacks; authenticated by each provider's signature or token, not an API key")
     )
 )]
 pub struct ApiDoc;

@@ -10,6 +10,7 @@ use leadline_storage::EventLog;
 use super::error::ApiError;
 use super::limits::VISIBLE_WAIT_MS;
 use super::metrics::Metrics;
+use crate::dialer::providers::WebhookSecrets;
 
 /// The time source for decisions: the wall clock in `serve`.
 pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
@@ -22,6 +23,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Open Server-Sent Events streams.
     pub sse_streams: AtomicUsize,
+    /// How provider callbacks are authenticated: only the configured
+    /// provider's secrets are set.
+    pub webhooks: WebhookSecrets,
 }
 
 impl AppState {

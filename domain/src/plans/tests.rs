@@ -174,6 +174,20 @@ fn import_is_refused_for_ended_campaigns_and_huge_files() {
 }
 
 #[test]
+fn a_completed_campaign_takes_new_leads() {
+    let (campaign, leads) = with_leads(&draft(), 1);
+    let started = then_campaign(&campaign, &start(&campaign, &leads, t0()).unwrap());
+    let completed = then_campaign(
+        &started,
+        &crate::campaign::decide(&started, CampaignCommand::Complete, t0()).unwrap(),
+    );
+    assert_eq!(completed.status, CampaignStatus::Completed);
+    let (events, summary) = import(&completed, &HashMap::new(), vec![row("9876543219")]).unwrap();
+    assert_eq!(summary.imported, 1);
+    assert!(events.iter().any(|e| e.type_name() == "LeadImported"));
+}
+
+#[test]
 fn campaigns_from_contacts() {
     let user_id = UserId::from_u128(0x10);
     let mut events = crate::user::create(None, user_id, "Priya", None, "d", t0()).unwrap();

@@ -19,6 +19,23 @@ pub const CLEARED_ENV: [&str; 9] = [
     "RUST_LOG",
 ];
 
+/// The providers' settings (see `leadline::dialer::providers`), cleared
+/// for servers started with [`Server::start_with`].
+pub const PROVIDER_ENV: [&str; 12] = [
+    "EXOTEL_API_KEY",
+    "EXOTEL_API_TOKEN",
+    "EXOTEL_ACCOUNT_SID",
+    "EXOTEL_SUBDOMAIN",
+    "LEADLINE_WEBHOOK_TOKEN",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "RETELL_API_KEY",
+    "LEADLINE_PUBLIC_URL",
+    "LEADLINE_EXOTEL_API_BASE",
+    "LEADLINE_TWILIO_API_BASE",
+    "LEADLINE_RETELL_API_BASE",
+];
+
 /// The `leadline` binary, built once per test process with the same
 /// cargo, target directory and profile as the tests themselves.
 pub fn leadline_bin() -> PathBuf {
@@ -82,12 +99,24 @@ impl Server {
     /// Starts the server on `data` with `admin_key` and waits until it
     /// accepts requests (it prints its address then).
     pub fn start(data: &Path, admin_key: &str) -> Server {
+        Self::start_with(data, admin_key, &[], &[])
+    }
+
+    /// Like [`Server::start`], with more arguments and environment
+    /// variables (a provider's settings).
+    pub fn start_with(data: &Path, admin_key: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         use std::io::{BufRead, BufReader};
-        let mut child = leadline()
+        let mut command = leadline();
+        for name in PROVIDER_ENV {
+            command.env_remove(name);
+        }
+        command.envs(env.iter().copied());
+        let mut child = command
             .arg("serve")
             .arg("--data")
             .arg(data)
             .args(["--bind", "127.0.0.1:0", "--admin-key", admin_key])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

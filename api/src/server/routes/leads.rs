@@ -121,13 +121,26 @@ pub async fn import(
             .settings
             .default_region
     };
-    let prepared = web::block(move || prepare_parallel(region, rows))
-        .await
-        .map_err(|e| ApiError::internal(format!("checking the rows failed: {e}")))?;
     let now = state.now();
     let cause = cause(&principal);
     let mut position = state.projections.position();
-    for batch in prepared.chunks(IMPORT_BATCH_ROWS_MAX) {
+    // Batches are checked one ahead of the one being written, so checking
+    // (on the blocking pool) and writing (the log's writer) overlap, and
+    // only two batches of checked rows are held at a time.
+    let mut batches = rows.into_iter().peekable();
+    let mut first_row = 1;
+    let mut take_batch = |batches: &mut std::iter::Peekable<std::vec::IntoIter<LeadInput>>| {
+        let batch: Vec<LeadInput> = batches.by_ref().take(IMPORT_BATCH_ROWS_MAX).collect();
+        let first = first_row;
+        first_row += batch.len();
+        (!batch.is_empty()).then(|| web::block(move || prepare_parallel(region, batch, first)))
+    };
+    let mut next = take_batch(&mut batches);
+    while let Some(checking) = next {
+        let prepared = checking
+            .await
+            .map_err(|e| ApiError::internal(format!("checking the rows failed: {e}")))?;
+        next = take_batch(&mut batches);
         let done = execute(&state, &cause, |model| {
             let entry = visible(model, &principal, &id)?;
             let owner = model.user(&entry.campaign.owner);
@@ -135,7 +148,7 @@ pub async fn import(
                 &entry.campaign,
                 &entry.phones,
                 |p| owner.is_some_and(|u| u.user.is_dnc(p)),
-                batch,
+                &prepared,
                 || LeadId::from_uuid(uuid::Uuid::now_v7()),
                 now,
             )?)
@@ -164,14 +177,18 @@ pub async fn import(
 /// Checks every row on its own (numbers, names, zones, fields), on as many
 /// threads as there are cores: the costly part of a large import, done
 /// before and outside any lock.
-fn prepare_parallel(region: Option<Region>, rows: Vec<LeadInput>) -> Vec<PreparedRow> {
+fn prepare_parallel(
+    region: Option<Region>,
+    rows: Vec<LeadInput>,
+    first: usize,
+) -> Vec<PreparedRow> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .max(1);
     let per_thread = rows.len().div_ceil(threads).max(1);
     let mut chunks: Vec<(usize, Vec<LeadInput>)> = Vec::new();
     let mut rows = rows.into_iter();
-    let mut first_row = 1;
+    let mut first_row = first;
     loop {
         let chunk: Vec<LeadInput> = rows.by_ref().take(per_thread).collect();
         if chunk.is_empty() {
@@ -193,23 +210,8 @@ fn prepare_parallel(region: Option<Region>, rows: Vec<LeadInput>) -> Vec<Prepare
     })
 }
 
-/// Reads the body into memory up to `limit` bytes.
-async fn read_body(mut payload: web::Payload, limit: usize) -> Result<Bytes, ApiError> {
-    let mut body = bytes::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
-        if body.len() + chunk.len() > limit {
-            return Err(ApiError::too_large(format!(
-                "the body is over the limit of {limit} bytes"
-            )));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body.freeze())
-}
-
 async fn read_json(payload: web::Payload) -> Result<Vec<LeadInput>, ApiError> {
-    let body = read_body(payload, JSON_BODY_BYTES_MAX).await?;
+    let body = super::read_body(payload, JSON_BODY_BYTES_MAX).await?;
     let parsed: LeadsBody = serde_json::from_slice(&body).map_err(|e| {
         if e.is_data() {
             ApiError::unprocessable(e.to_string())

@@ -7,6 +7,7 @@ pub mod events;
 pub mod leads;
 pub mod ops;
 pub mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     calls::configure(cfg);
     events::configure(cfg);
     admin::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// Parses an id from a path or a body; junk is "not found" for a path
@@ -44,6 +46,25 @@ where
 
 fn shorten(text: &str) -> String {
     text.chars().take(64).collect()
+}
+
+/// Reads a request body into memory, refusing more than `limit` bytes.
+pub(crate) async fn read_body(
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<bytes::Bytes, ApiError> {
+    use futures_util::StreamExt;
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::too_large(format!(
+                "the body is over the limit of {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 /// The audit cause of a request's events.
