@@ -565,8 +565,11 @@ impl Engine {
                         .ok()
                         .map(|events| (events, c.campaign.id, c.version))
                 })
-                .collect()
+                .collect::<Vec<_>>()
         };
+        // In campaign order, so that the same inputs give the same log.
+        let mut decisions = decisions;
+        decisions.sort_by_key(|(_, id, _)| *id);
         for (events, campaign_id, version) in decisions {
             let appends = codec::appends(&events, &self.cause(), |stream| match stream {
                 StreamName::Campaign(id) if *id == campaign_id => ExpectedVersion::Exact(version),
