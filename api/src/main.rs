@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Run the server on the embedded sled log.
     Serve(server::ServeArgs),
+    /// Run a server with a sample campaign calling on the simulator.
+    Demo(cli::demo::DemoArgs),
     /// Import a CSV file of leads into a campaign through a running server.
     Import(cli::ImportArgs),
     /// Show a lead's history (every event), or the lead as it was at a time.
@@ -34,6 +36,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => server::serve(args),
+        Command::Demo(args) => cli::demo::demo(args),
         Command::Import(args) => cli::import(args),
         Command::History(args) => cli::history(args),
         Command::Rebuild(args) => cli::rebuild(args),

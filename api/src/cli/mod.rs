@@ -10,6 +10,7 @@
 //! Every subcommand writes its results to stdout and nothing else there, so
 //! that `--json` output can be piped; progress bars and notes go to stderr.
 
+pub mod demo;
 mod export;
 mod history;
 mod import;
