@@ -228,16 +228,7 @@ pub async fn add_contact(
     body: web::Json<NewContact>,
 ) -> Result<HttpResponse, ApiError> {
     let user_id = subject(&principal, &query)?;
-    let region = body
-        .default_region
-        .as_deref()
-        .map(|r| {
-            r.parse::<Region>()
-                .map_err(|e| ApiError::unprocessable(format!("default_region: {e}")))
-        })
-        .transpose()?;
-    let phone = PhoneNumber::parse(&body.phone, region)
-        .map_err(|e| ApiError::unprocessable(format!("phone: {e}")))?;
+    let phone = parse_phone(&body.phone, body.default_region.as_deref())?;
     let timezone = body
         .timezone
         .as_deref()
