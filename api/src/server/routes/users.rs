@@ -170,6 +170,16 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(user_view(&model, &id)?))
 }
 
+/// A user, or "not found".
+fn user_of<'m>(
+    model: &'m ReadModel,
+    id: &UserId,
+) -> Result<&'m leadline_projections::UserEntry, ApiError> {
+    model
+        .user(id)
+        .ok_or_else(|| ApiError::not_found(&format!("user {id}")))
+}
+
 /// The user whose contacts and do-not-call list a request touches: the
 /// caller, or for the admin the `user` query parameter.
 fn subject(principal: &Principal, query: &SubjectQuery) -> Result<UserId, ApiError> {
@@ -240,9 +250,7 @@ pub async fn add_contact(
     let contact_id = ContactId::from_uuid(uuid::Uuid::now_v7());
     let now = state.now();
     execute(&state, &cause(&principal), |model| {
-        let entry = model
-            .user(&user_id)
-            .ok_or_else(|| ApiError::not_found(&format!("user {user_id}")))?;
+        let entry = user_of(model, &user_id)?;
         let command = UserCommand::AddContact {
             contact_id,
             phone: phone.clone(),
@@ -273,9 +281,7 @@ pub async fn list_contacts(
 ) -> Result<HttpResponse, ApiError> {
     let user_id = subject(&principal, &query)?;
     let model = state.projections.read();
-    let entry = model
-        .user(&user_id)
-        .ok_or_else(|| ApiError::not_found(&format!("user {user_id}")))?;
+    let entry = user_of(&model, &user_id)?;
     let contacts = entry.user.contacts.values().map(contact_view).collect();
     Ok(HttpResponse::Ok().json(ContactList { contacts }))
 }
@@ -394,10 +400,7 @@ pub async fn add_dnc(
     let phone = parse_phone(&body.phone, body.default_region.as_deref())?;
     let now = state.now();
     execute(&state, &cause(&principal), |model| {
-        let user = &model
-            .user(&user_id)
-            .ok_or_else(|| ApiError::not_found(&format!("user {user_id}")))?
-            .user;
+        let user = &user_of(model, &user_id)?.user;
         let leads: Vec<Lead> = leads_of_user(model, &user_id, |l| l.phone == phone)
             .into_iter()
             .map(|(l, _)| l)
@@ -419,10 +422,7 @@ pub async fn list_dnc(
 ) -> Result<HttpResponse, ApiError> {
     let user_id = subject(&principal, &query)?;
     let model = state.projections.read();
-    let user = &model
-        .user(&user_id)
-        .ok_or_else(|| ApiError::not_found(&format!("user {user_id}")))?
-        .user;
+    let user = &user_of(&model, &user_id)?.user;
     Ok(HttpResponse::Ok().json(DncList {
         numbers: user.dnc.iter().map(|p| p.to_string()).collect(),
     }))
@@ -439,10 +439,7 @@ pub async fn get_dnc(
     let user_id = subject(&principal, &query)?;
     let phone = parse_phone(&path, None)?;
     let model = state.projections.read();
-    let user = &model
-        .user(&user_id)
-        .ok_or_else(|| ApiError::not_found(&format!("user {user_id}")))?
-        .user;
+    let user = &user_of(&model, &user_id)?.user;
     if user.is_dnc(&phone) {
         Ok(HttpResponse::Ok().json(serde_json::json!({"phone": phone.to_string()})))
     } else {
@@ -463,10 +460,7 @@ pub async fn remove_dnc(
     let phone = parse_phone(&path, None)?;
     let now = state.now();
     execute(&state, &cause(&principal), |model| {
-        let user = &model
-            .user(&user_id)
-            .ok_or_else(|| ApiError::not_found(&format!("user {user_id}")))?
-            .user;
+        let user = &user_of(model, &user_id)?.user;
         Ok((
             user::decide(
                 user,
