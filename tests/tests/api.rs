@@ -688,3 +688,143 @@ fn the_live_feed_streams_events_as_they_happen() {
         "each event carries its position as its id: {seen}"
     );
 }
+
+#[test]
+fn the_dashboard_and_what_it_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = Server::start_with(dir.path(), ADMIN_KEY, &["--sim-call-ms", "200"], &[]);
+    let api = Api::new(&server);
+
+    // The page and its files are embedded, cacheable by tag, and locked to
+    // this origin.
+    let page = api.client.get(&api.base).send().expect("index");
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    let html = page.text().expect("html");
+    assert!(html.contains("/assets/app.js"), "{html}");
+    let script = api
+        .client
+        .get(format!("{}/assets/app.js", api.base))
+        .send()
+        .expect("app.js");
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(script.headers()["content-type"]
+        .to_str()
+        .is_ok_and(|t| t.starts_with("text/javascript")));
+    let tag = script.headers()["etag"].clone();
+    let again = api
+        .client
+        .get(format!("{}/assets/app.js", api.base))
+        .header("if-none-match", tag)
+        .send()
+        .expect("app.js again");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let template = api
+        .client
+        .get(format!("{}/assets/templates/leads-advanced.csv", api.base))
+        .send()
+        .expect("template");
+    assert!(template.headers()["content-disposition"]
+        .to_str()
+        .is_ok_and(|d| d.contains("attachment")));
+    assert!(template
+        .text()
+        .expect("csv")
+        .starts_with("phone,name,priority,timezone"));
+    for missing in [
+        "/assets/nope.js",
+        "/assets/../Cargo.toml",
+        "/assets/leads-basic.csv",
+    ] {
+        let (status, _) = api.call(api.client.get(format!("{}{missing}", api.base)));
+        assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    }
+
+    // The live feed and the paged log filter by campaign.
+    let key = api.user("Asha");
+    let other = api.user("Ben");
+    let first = api.campaign(&key, json!({"name": "First", "default_region": "IN"}));
+    let second = api.campaign(&key, json!({"name": "Second", "default_region": "IN"}));
+    let theirs = api.campaign(&other, json!({"name": "Theirs"}));
+    let (status, _) = api.csv(
+        &key,
+        &format!("/api/v1/campaigns/{first}/leads"),
+        "phone\n9876543210\n9876543211\n9876543210\n",
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api.csv(
+        &key,
+        &format!("/api/v1/campaigns/{second}/leads"),
+        "phone\n9876543212\n",
+    );
+    assert_eq!(status, StatusCode::OK);
+    let (status, page) = api.get(&key, &format!("/api/v1/events?campaign_id={first}"));
+    assert_eq!(status, StatusCode::OK);
+    let events = page["events"].as_array().expect("events");
+    let imported = events
+        .iter()
+        .filter(|e| e["type"] == "LeadImported")
+        .count();
+    assert_eq!(
+        imported, 3,
+        "the duplicate is imported, then skipped: {page}"
+    );
+    for event in events {
+        let data = event["data"].as_object().and_then(|d| d.values().next());
+        assert!(
+            event["stream"] == format!("campaign-{first}")
+                || data.is_some_and(|d| d["campaign_id"] == first.as_str()),
+            "{event}"
+        );
+    }
+    let (status, _) = api.get(&key, &format!("/api/v1/events?campaign_id={theirs}"));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = api.get(&key, "/api/v1/events/stream?campaign_id=nonsense");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The breakdown says which statuses a recycle may take.
+    let (_, stats) = api.get(&key, &format!("/api/v1/campaigns/{first}/stats"));
+    let rows = stats["breakdown"].as_array().expect("breakdown");
+    let recyclable = |status: &str| {
+        rows.iter()
+            .find(|r| r["status"] == status)
+            .map(|r| r["manually_recyclable"].clone())
+    };
+    assert_eq!(recyclable("new"), Some(json!(true)), "{stats}");
+    assert_eq!(recyclable("skipped"), Some(json!(false)), "{stats}");
+
+    // The call log reads newest first on request.
+    let (status, _) = api.post(&key, &format!("/api/v1/campaigns/{first}/start"), json!({}));
+    assert_eq!(status, StatusCode::OK);
+    settle(&api, &key, &first);
+    let ids = |order: &str| -> Vec<Value> {
+        let (status, page) = api.get(
+            &key,
+            &format!("/api/v1/calls?campaign_id={first}&order={order}"),
+        );
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page["calls"]
+            .as_array()
+            .expect("calls")
+            .iter()
+            .map(|c| c["id"].clone())
+            .collect()
+    };
+    let oldest_first = ids("asc");
+    let mut newest_first = ids("desc");
+    assert_eq!(oldest_first.len(), 2);
+    newest_first.reverse();
+    assert_eq!(newest_first, oldest_first);
+    let (status, _) = api.get(
+        &key,
+        &format!("/api/v1/calls?campaign_id={first}&order=sideways"),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

@@ -41,6 +41,11 @@ pub fn run(args: ImportArgs) -> Outcome {
         Duration::from_secs(IMPORT_TIMEOUT_S),
     )?;
 
+    // Ask for the campaign first: an unreachable server, a wrong key or an
+    // unknown campaign is reported before any of the file is sent (and a
+    // refused connection is never mistaken for a broken upload).
+    remote.get(&format!("/api/v1/campaigns/{campaign}"), &[])?;
+
     let bytes = metadata.len();
     let bar = upload_bar(bytes);
     // The file is streamed as it is read, never held in memory; the bar

@@ -210,7 +210,7 @@ pub fn app(
         .service(web::scope("/api/v1").configure(routes::configure))
         .route("/healthz", web::get().to(routes::ops::healthz))
         .route("/metrics", web::get().to(routes::ops::metrics))
-        .route("/", web::get().to(routes::ops::index))
+        .configure(routes::dashboard::configure)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi::document()))
         .default_service(web::to(not_found))
 }

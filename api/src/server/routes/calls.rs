@@ -70,6 +70,8 @@ pub struct CallQuery {
     pub limit: Option<usize>,
     /// Where the previous page ended (`next_cursor`).
     pub cursor: Option<String>,
+    /// `asc` (dial order, the default) or `desc` (newest first).
+    pub order: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,7 +81,7 @@ pub struct CallPage {
     pub position: u64,
 }
 
-/// Calls in dial order, for a campaign, a lead, or all of the caller's campaigns.
+/// Calls in dial order (or newest first), for a campaign, a lead, or all of the caller's campaigns.
 #[utoipa::path(get, path = "/api/v1/calls", tag = "calls", params(CallQuery), responses((status = 200, body = CallPage)))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -88,7 +90,17 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (start, limit) = super::page_bounds(query.limit, query.cursor.as_deref())?;
     let model = state.projections.read();
-    let ids: Vec<CallId> = match (&query.lead_id, &query.campaign_id) {
+    let newest_first = match query.order.as_deref() {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "order must be `asc` or `desc`, not `{}`",
+                other.chars().take(32).collect::<String>()
+            )))
+        }
+    };
+    let mut ids: Vec<CallId> = match (&query.lead_id, &query.campaign_id) {
         (Some(lead), _) => {
             let lead_id: LeadId = parse_id("lead_id", lead)?;
             let lead = visible_lead(&model, &principal, &lead_id)?;
@@ -120,6 +132,9 @@ pub async fn list(
                 .collect()
         }
     };
+    if newest_first {
+        ids.reverse();
+    }
     let calls: Vec<CallView> = ids
         .iter()
         .skip(start)

@@ -281,6 +281,9 @@ pub struct BreakdownView {
     pub count: u64,
     /// Share of `total`, 0 to 1.
     pub share: f64,
+    /// Whether a manual recycle may take leads out of this status (not
+    /// `queued`, `dialing`, `skipped` or `dnc`).
+    pub manually_recyclable: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -333,6 +336,7 @@ pub fn stats_view(counters: &Counters, hopper: usize) -> StatsView {
             .into_iter()
             .map(|row| BreakdownView {
                 status: row.status.to_string(),
+                manually_recyclable: row.status.is_manually_recyclable(),
                 category: category_name(row.category).into(),
                 count: row.count,
                 share: if total == 0 {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use leadline_domain::StreamName;
+use leadline_domain::{CampaignId, StreamName};
 use leadline_projections::{codec, ReadModel};
 use leadline_storage::RecordedEvent;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,8 @@ use utoipa::ToSchema;
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
 use crate::server::limits::{EVENTS_PAGE_MAX, SSE_STREAMS_MAX};
+use crate::server::routes::campaigns::visible;
+use crate::server::routes::parse_id;
 use crate::server::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -37,6 +39,18 @@ pub struct EventView {
     pub causation_id: Option<String>,
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+}
+
+/// Whether an event of `stream` belongs to `campaign` (the campaign's own
+/// stream or one of its leads').
+fn of_campaign(model: &ReadModel, campaign: &CampaignId, stream: &str) -> bool {
+    match StreamName::from_str(stream) {
+        Ok(StreamName::Campaign(id)) => id == *campaign,
+        Ok(StreamName::Lead(id)) => model
+            .lead(&id)
+            .is_some_and(|l| l.lead.campaign_id == *campaign),
+        _ => false,
+    }
 }
 
 /// Whether `principal` may see an event of `stream`.
@@ -79,6 +93,8 @@ pub struct EventQuery {
     pub after: Option<u64>,
     /// At most this many (default and maximum 1,000).
     pub limit: Option<usize>,
+    /// Only the events of this campaign and of its leads.
+    pub campaign_id: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -92,6 +108,7 @@ pub struct EventPage {
 async fn page(
     state: &AppState,
     principal: Principal,
+    campaign: Option<CampaignId>,
     after: u64,
     limit: usize,
 ) -> Result<(Vec<EventView>, u64), ApiError> {
@@ -110,6 +127,7 @@ async fn page(
         let visible: Vec<&RecordedEvent> = records
             .into_iter()
             .filter(|r| may_see(&model, &principal, &r.stream))
+            .filter(|r| campaign.is_none_or(|c| of_campaign(&model, &c, &r.stream)))
             .collect();
         (visible, last)
     };
@@ -118,6 +136,21 @@ async fn page(
         .map(event_view)
         .collect::<Result<Vec<_>, _>>()?;
     Ok((events, last))
+}
+
+/// The `campaign_id` filter, if given: a campaign the caller may see.
+fn campaign_filter(
+    state: &AppState,
+    principal: &Principal,
+    query: &EventQuery,
+) -> Result<Option<CampaignId>, ApiError> {
+    let Some(raw) = &query.campaign_id else {
+        return Ok(None);
+    };
+    let id: CampaignId = parse_id("campaign_id", raw)?;
+    let model = state.projections.read();
+    visible(&model, principal, &id)?;
+    Ok(Some(id))
 }
 
 /// The log in order (admin: everything; a user: its own streams).
@@ -131,7 +164,9 @@ pub async fn list(
         .limit
         .unwrap_or(EVENTS_PAGE_MAX)
         .clamp(1, EVENTS_PAGE_MAX);
-    let (events, last_position) = page(&state, principal, query.after.unwrap_or(0), limit).await?;
+    let campaign = campaign_filter(&state, &principal, &query)?;
+    let (events, last_position) =
+        page(&state, principal, campaign, query.after.unwrap_or(0), limit).await?;
     Ok(HttpResponse::Ok().json(EventPage {
         events,
         last_position,
@@ -167,6 +202,7 @@ pub async fn stream(
         .get("Last-Event-ID")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
+    let campaign = campaign_filter(&state, &principal, &query)?;
     let mut after = query
         .after
         .or(resume)
@@ -207,7 +243,8 @@ pub async fn stream(
                     continue;
                 }
             }
-            let Ok((events, last)) = page(&feed_state, principal, after, EVENTS_PAGE_MAX).await
+            let Ok((events, last)) =
+                page(&feed_state, principal, campaign, after, EVENTS_PAGE_MAX).await
             else {
                 return;
             };

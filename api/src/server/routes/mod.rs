@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod calls;
 pub mod campaigns;
+pub mod dashboard;
 pub mod events;
 pub mod leads;
 pub mod ops;

@@ -1,4 +1,4 @@
-//! Health, metrics, the OpenAPI document and the pages.
+//! Health and metrics.
 
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
@@ -53,10 +53,4 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.render(&sample))
-}
-
-pub async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(include_str!("../../../assets/index.html"))
 }

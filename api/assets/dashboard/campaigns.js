@@ -1,0 +1,82 @@
+// Campaigns: one row each with its status, progress and counters, filtered
+// by status, kept current by the live feed.
+
+import { api, liveFeed, query } from "./api.js";
+import { h, fill, badge, num, progressBar, throttle, time, label } from "./dom.js";
+
+export const CAMPAIGN_STATUSES = ["draft", "scheduled", "active", "paused", "completed", "cancelled", "archived"];
+
+export function campaignsPage(root, { search, setLive }) {
+  const status = search.get("status") || "";
+  const list = h("div", { id: "campaign-list", "aria-live": "polite", "aria-busy": "true" });
+  const filters = h("nav", { class: "filters", "aria-label": "Filter by status" },
+    [["", "All"], ...CAMPAIGN_STATUSES.map((s) => [s, label(s)])].map(([value, text]) =>
+      h("a", {
+        href: value ? `#/campaigns?status=${value}` : "#/campaigns",
+        class: `chip ${value === status ? "chip-on" : ""}`,
+        "aria-current": value === status ? "page" : false,
+      }, text)));
+  fill(root,
+    h("div", { class: "page-head" },
+      h("h1", {}, "Campaigns"),
+      h("a", { class: "btn btn-primary", href: "#/campaigns/new" }, "New campaign")),
+    filters,
+    list);
+
+  let stopped = false;
+  async function load() {
+    try {
+      const { campaigns } = await api("GET", `/campaigns${query({ status })}`);
+      if (stopped) return;
+      const shown = status ? campaigns : campaigns.filter((c) => c.status !== "archived");
+      shown.sort((a, b) => b.created_at.localeCompare(a.created_at));
+      fill(list, shown.length ? shown.map(row) : empty(status));
+      list.setAttribute("aria-busy", "false");
+    } catch (error) {
+      if (!stopped) fill(list, h("p", { class: "error", role: "alert" }, error.message));
+    }
+  }
+  const refresh = throttle(load, 1000);
+  load();
+  const feed = liveFeed({}, { onEvent: refresh, onState: setLive });
+  // "scheduled" turns "active" when a window opens, without an event.
+  const timer = setInterval(refresh, 15000);
+  return () => {
+    stopped = true;
+    feed.close();
+    clearInterval(timer);
+  };
+}
+
+function empty(status) {
+  return h("div", { class: "card empty" },
+    h("p", {}, status ? `No ${label(status)} campaigns.` : "No campaigns yet."),
+    h("a", { class: "btn btn-primary", href: "#/campaigns/new" }, "Create a campaign"));
+}
+
+function row(campaign) {
+  const s = campaign.stats;
+  return h("article", { class: "campaign-row card", dataset: { id: campaign.id, status: campaign.status } },
+    h("div", { class: "campaign-title" },
+      h("h2", {}, h("a", { href: `#/campaigns/${campaign.id}` }, campaign.name)),
+      badge(campaign.status)),
+    h("div", { class: "campaign-progress" },
+      progressBar(s, `${campaign.name} progress`),
+      h("span", { class: "progress-text" }, s.progress)),
+    h("dl", { class: "mini-stats" },
+      stat("leads", s.total), stat("pending", s.pending), stat("in flight", s.in_flight),
+      stat("answered", s.answered), stat("dials", s.dials)),
+    h("p", { class: "muted small" }, "Created ", time(campaign.created_at), ` · ${campaign.timezone}`,
+      ` · ${windowText(campaign)}`));
+}
+
+function stat(name, value) {
+  return h("div", {}, h("dt", {}, name), h("dd", {}, num(value)));
+}
+
+/** The calling window as people read it. */
+export function windowText(campaign) {
+  return campaign.first_call_time === campaign.last_call_time
+    ? "calls all day"
+    : `calls ${campaign.first_call_time}–${campaign.last_call_time}`;
+}

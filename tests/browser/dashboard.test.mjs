@@ -1,0 +1,332 @@
+// The dashboard, driven as an operator would in headless Chromium: sign in,
+// create a campaign from a CSV, start it, watch progress and the live
+// console, pause, recycle, and read a lead's history. Every step checks what
+// a person would see. A failing step leaves a screenshot in
+// target/browser-screenshots/ (every step does with LEADLINE_BROWSER_SHOTS=1).
+//
+// Needs Debian's Chromium (/usr/bin/chromium, or LEADLINE_CHROMIUM) and the
+// leadline binary (target/debug/leadline, or LEADLINE_BIN).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "..", "..");
+const binary = process.env.LEADLINE_BIN || join(repo, "target", "debug", "leadline");
+const browserPath = process.env.LEADLINE_CHROMIUM || "/usr/bin/chromium";
+const shots = join(repo, "target", "browser-screenshots");
+const ADMIN_KEY = "browser-test-admin-key-0001";
+const STEP_MS = 20_000;
+
+let server;
+let base;
+let data;
+let browser;
+let page;
+let userKey;
+const offsite = [];
+const pageErrors = [];
+
+/** Starts `leadline serve` on a free port and resolves to its URL. */
+function startServer() {
+  data = mkdtempSync(join(tmpdir(), "leadline-browser-"));
+  server = spawn(binary, [
+    "serve", "--data", data, "--bind", "127.0.0.1:0", "--admin-key", ADMIN_KEY,
+    "--sim-call-ms", "1200", "--provider", "simulator",
+  ], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error("leadline serve printed no address in 30 s")), 30_000);
+    server.on("exit", (code) => reject(new Error(`leadline serve exited with ${code}`)));
+    createInterface({ input: server.stdout }).on("line", (line) => {
+      const url = line.includes("listening on") && line.split(/\s+/).find((w) => w.startsWith("http://"));
+      if (url) {
+        clearTimeout(timer);
+        resolveUrl(url.replace(/,$/, ""));
+      }
+    });
+  });
+}
+
+async function adminCall(method, path, body) {
+  const response = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${ADMIN_KEY}`, "Content-Type": "application/json" },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await response.json();
+  assert.ok(response.ok, `${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Runs one step; on failure saves a screenshot named after it. */
+let failedStep = null;
+async function step(name, body) {
+  // Each step builds on the one before: after a failure the rest would
+  // only time out, so they stop at once.
+  if (failedStep) throw new Error(`not run: step "${failedStep}" failed`);
+  try {
+    await body();
+    if (process.env.LEADLINE_BROWSER_SHOTS) {
+      mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: join(shots, `ok-${name}.png`), fullPage: true });
+    }
+  } catch (error) {
+    failedStep = name;
+    mkdirSync(shots, { recursive: true });
+    const file = join(shots, `${name.replace(/[^a-z0-9]+/gi, "-")}.png`);
+    await page?.screenshot({ path: file, fullPage: true }).catch(() => {});
+    error.message = `${error.message}\n(screenshot: ${file})`;
+    throw error;
+  }
+}
+
+const badge = () => page.locator(".page-head .badge").first();
+const button = (name) => page.locator(".page-head .actions").getByRole("button", { name, exact: true });
+const stat = (name) => page.locator(`#progress dd[data-stat="${name}"]`);
+const statValue = async (name) => Number((await stat(name).textContent()).replace(/[^0-9]/g, ""));
+
+/** Waits until `probe()` is true, polling. */
+async function until(what, probe, ms = STEP_MS) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+before(async () => {
+  assert.ok(existsSync(binary), `no leadline binary at ${binary}: run cargo build first`);
+  assert.ok(existsSync(browserPath), `no Chromium at ${browserPath}: apt-get install chromium`);
+  base = await startServer();
+  const user = await adminCall("POST", "/users", { name: "Asha", concurrent_calls_limit: 3 });
+  userKey = user.api_key;
+  browser = await chromium.launch({
+    executablePath: browserPath,
+    headless: true,
+    args: [
+      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  context.setDefaultTimeout(STEP_MS);
+  page = await context.newPage();
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (!["127.0.0.1", "localhost"].includes(url.hostname) && url.protocol !== "data:" && url.protocol !== "blob:") {
+      offsite.push(request.url());
+    }
+  });
+  page.on("pageerror", (error) => pageErrors.push(String(error)));
+  page.on("console", (message) => {
+    // The wrong key on purpose is answered 401; anything else is a fault.
+    if (message.type() === "error" && !/status of 401/.test(message.text())) pageErrors.push(message.text());
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server && server.exitCode === null) {
+    server.kill("SIGTERM");
+    await new Promise((r) => server.once("exit", r));
+  }
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+test("an operator runs a campaign end to end in the dashboard", async (t) => {
+  let campaignUrl;
+
+  await t.test("signing in refuses a wrong key and keeps a right one", () => step("sign-in", async () => {
+    await page.goto(base);
+    await page.getByLabel("API key", { exact: true }).fill("ll_not_a_key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "not known" }).waitFor();
+    await page.getByLabel("API key", { exact: true }).fill(userKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Campaigns", level: 1 }).waitFor();
+    await page.getByText("No campaigns yet.").waitFor();
+    assert.equal(await page.locator("#who-name").textContent(), "Asha");
+    assert.equal(await page.evaluate(() => localStorage.getItem("leadline.api_key")), userKey);
+  }));
+
+  await t.test("the lead templates download", () => step("templates", async () => {
+    await page.getByRole("link", { name: "New campaign" }).first().click();
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: /^basic/ }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "leads-basic.csv");
+    const text = await (await fetch(`${base}/assets/templates/leads-advanced.csv`)).text();
+    assert.match(text.split("\n")[0], /^phone,name,priority,timezone/);
+  }));
+
+  await t.test("a campaign is created from a CSV and the import report lists every row", () => step("create", async () => {
+    // 24 numbers ending in every digit (1 no answer, 2 busy, 3 failed,
+    // 4 dropped, 5 congestion, others answered), one duplicate, one invalid.
+    const rows = ["phone,name,priority"];
+    for (let i = 0; i < 24; i++) rows.push(`98765${String(43200 + i).padStart(5, "0")},Customer ${i},${i % 3}`);
+    rows.push("9876543200,Duplicate of the first,0");
+    rows.push("not-a-number,Broken row,0");
+    const csv = join(data, "leads.csv");
+    writeFileSync(csv, `${rows.join("\n")}\n`);
+
+    await page.getByLabel("Name", { exact: true }).fill("EMI Reminder");
+    await page.getByLabel("Time zone", { exact: true }).fill("Asia/Kolkata");
+    await page.getByLabel("Default region", { exact: true }).fill("IN");
+    await page.getByLabel("First call", { exact: true }).fill("00:00");
+    await page.getByLabel("Last call", { exact: true }).fill("00:00");
+    await page.getByLabel("Retry delay (minutes)", { exact: true }).fill("1");
+    await page.getByLabel("Attempts per lead", { exact: true }).fill("2");
+    await page.getByLabel("Agent id", { exact: true }).fill("agent-7");
+    await page.getByLabel("Other provider settings", { exact: true }).fill("flow_id=42");
+    await page.getByLabel("Lead list (CSV)", { exact: true }).setInputFiles(csv);
+    await page.getByRole("button", { name: "Create campaign" }).click();
+
+    await page.getByRole("heading", { name: "Campaign “EMI Reminder” created" }).waitFor();
+    const report = page.locator("#import-report");
+    await report.waitFor();
+    assert.equal(await report.locator('[data-stat="imported"]').textContent(), "24");
+    assert.equal(await report.locator('[data-stat="duplicates"]').textContent(), "1");
+    assert.equal(await report.locator('[data-stat="invalid"]').textContent(), "1");
+    const invalid = report.locator("tbody tr");
+    assert.equal(await invalid.count(), 1);
+    assert.equal(await invalid.locator("td").first().textContent(), "26");
+    assert.equal(await invalid.locator("td").nth(1).textContent(), "not-a-number");
+    await page.getByRole("link", { name: "Open campaign" }).click();
+    await page.getByRole("heading", { name: "EMI Reminder", level: 1 }).waitFor();
+    campaignUrl = page.url();
+  }));
+
+  await t.test("a draft can start but not pause or resume", () => step("draft", async () => {
+    assert.equal(await badge().textContent(), "draft");
+    assert.ok(await button("Start").isEnabled());
+    assert.ok(await button("Pause").isDisabled());
+    assert.ok(await button("Resume").isDisabled());
+    assert.equal(await page.locator("#progress-text").textContent(), "0/25 (0 failed)");
+    // The duplicate is a lead too: skipped, never dialed.
+    await page.locator('.status-card[data-status="skipped"]').waitFor();
+    await page.locator("#settings").getByText("flow_id").waitFor();
+  }));
+
+  await t.test("started, the progress and the live console move", () => step("start", async () => {
+    await button("Start").click();
+    await page.locator("#campaign-message").filter({ hasText: /Started/i }).waitFor();
+    await until("the campaign shows active", async () => (await badge().textContent()) === "active");
+    assert.ok(await button("Start").isDisabled(), "Start is disabled while running");
+    assert.ok(await button("Resume").isDisabled(), "Resume is disabled when nothing was paused");
+    await until("the console shows dials", async () =>
+      (await page.locator("#console-lines li", { hasText: "LeadDialed" }).count()) >= 3);
+    await until("calls end and show in the progress", async () => (await statValue("called")) >= 4);
+    const text = await page.locator("#progress-text").textContent();
+    assert.match(text, /^\d+\/25 \(\d+ failed\)$/);
+    await page.locator("#calls tbody tr").first().waitFor();
+    await until("a call ends with a result badge", async () =>
+      (await page.locator("#calls tbody .badge:not(.badge-dialing)").count()) > 0);
+  }));
+
+  await t.test("pause stops new dials and the calls in flight finish", () => step("pause", async () => {
+    await button("Pause").click();
+    await page.locator("#campaign-message").filter({ hasText: /Paused/i }).waitFor();
+    await until("the campaign shows paused", async () => (await badge().textContent()) === "paused");
+    assert.ok(await button("Resume").isEnabled());
+    assert.ok(await button("Pause").isDisabled());
+    await until("the calls in flight finish", async () => (await statValue("in flight")) === 0);
+    const dials = await statValue("dials");
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await statValue("dials"), dials, "no dial after the pause");
+    await page.locator("#hopper-note").filter({ hasText: "nobody is dialed" }).waitFor();
+    assert.equal(await page.locator("#hopper tbody .ok").count(), 0, "nobody in the hopper is due now while paused");
+  }));
+
+  await t.test("stopping asks first, and cancelling the question changes nothing", () => step("stop-confirm", async () => {
+    await button("Stop").click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText("cannot be undone").waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "detached" });
+    assert.equal(await badge().textContent(), "paused");
+  }));
+
+  let recycled;
+  await t.test("recycling selects the recyclable statuses and reports the count", () => step("recycle", async () => {
+    await page.getByRole("link", { name: "Recycle…" }).click();
+    await page.getByRole("heading", { name: /Recycle leads of/ }).waitFor();
+    const summary = page.locator("#recycle-summary");
+    await page.getByRole("button", { name: "Select recyclable" }).click();
+    const expected = await page.evaluate(() => [...document.querySelectorAll("#recycle-rows tbody tr")]
+      .filter((tr) => tr.querySelector("input:checked"))
+      .reduce((n, tr) => n + Number(tr.querySelector("td.num").textContent.replace(/[^0-9]/g, "")), 0));
+    assert.ok(expected > 0, "some leads are recyclable after the first calls");
+    assert.match(await summary.textContent(), new RegExp(`· ${expected} leads? will be recycled`));
+    assert.ok(await page.locator("#recycle-skipped").isDisabled(), "skipped leads cannot be recycled");
+    await page.getByRole("button", { name: "Clear" }).click();
+    assert.match(await summary.textContent(), /^0 statuses selected · 0 leads will be recycled/);
+    assert.ok(await page.getByRole("button", { name: "Recycle", exact: true }).isDisabled());
+    await page.getByRole("button", { name: "Select recyclable" }).click();
+    await page.getByLabel(/Reset dial count/).check();
+    await page.getByLabel(/Reason/).fill("second round");
+    await page.getByRole("button", { name: "Recycle", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Recycle" }).click();
+    await page.locator("#recycle-result").filter({ hasText: `Recycled ${expected} lead` }).waitFor();
+    recycled = expected;
+  }));
+
+  await t.test("a recycled lead's history shows who recycled it and why", () => step("lead-history", async () => {
+    await page.goto(campaignUrl);
+    await page.getByRole("heading", { name: "EMI Reminder", level: 1 }).waitFor();
+    await page.locator('.status-card[data-status="new"]').click();
+    await until("the leads list shows the new leads", async () =>
+      (await page.locator("#leads tbody tr").count()) >= Math.min(recycled, 50));
+    // A lead whose call ended with a recyclable outcome, from the call log.
+    const call = page.locator("#calls tbody tr", { has: page.locator(".badge-no_answer, .badge-busy, .badge-congestion") }).first();
+    await call.getByRole("link").click();
+    const timeline = page.locator("#timeline");
+    await timeline.locator("li", { hasText: "LeadImported" }).waitFor();
+    await timeline.locator("li", { hasText: "LeadDialed" }).first().waitFor();
+    const recycledItem = timeline.locator("li", { hasText: "LeadRecycled" });
+    await recycledItem.waitFor();
+    assert.match(await recycledItem.textContent(), /second round/);
+    assert.match(await recycledItem.textContent(), /by user u_/);
+    await page.locator("#lead-fields").getByText("new", { exact: true }).waitFor();
+  }));
+
+  await t.test("the campaign list filters by status and fits a phone screen", () => step("list", async () => {
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
+    const row = page.locator(".campaign-row", { hasText: "EMI Reminder" });
+    await row.locator(".badge-paused").waitFor();
+    await row.getByRole("progressbar").waitFor();
+    await page.locator(".filters").getByRole("link", { name: "active" }).click();
+    await page.getByText("No active campaigns.").waitFor();
+    await page.locator(".filters").getByRole("link", { name: "paused" }).click();
+    await row.waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(campaignUrl);
+    await page.getByRole("heading", { name: "EMI Reminder", level: 1 }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }));
+
+  await t.test("resume continues and signing out forgets the key", () => step("resume-sign-out", async () => {
+    await button("Resume").click();
+    await page.locator("#campaign-message").filter({ hasText: /Resumed/i }).waitFor();
+    await until("dials resume", async () =>
+      (await page.locator("#console-lines li", { hasText: "LeadDialed" }).count()) >= 1);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Leadline" }).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem("leadline.api_key")), null);
+  }));
+
+  await t.test("nothing was fetched from elsewhere and no script failed", () => {
+    assert.deepEqual(offsite, []);
+    assert.deepEqual(pageErrors, []);
+  });
+});
