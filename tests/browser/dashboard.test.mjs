@@ -294,7 +294,7 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     const recycledItem = timeline.locator("li", { hasText: "LeadRecycled" });
     await recycledItem.waitFor();
     assert.match(await recycledItem.textContent(), /second round/);
-    assert.match(await recycledItem.textContent(), /by user u_/);
+    assert.match(await recycledItem.textContent(), /by Asha/);
     await page.locator("#lead-fields").getByText("new", { exact: true }).waitFor();
   }));
 
@@ -323,6 +323,16 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in to Leadline" }).waitFor();
     assert.equal(await page.evaluate(() => localStorage.getItem("leadline.api_key")), null);
+  }));
+
+  await t.test("the admin sees every user's campaigns with their owners", () => step("admin", async () => {
+    await page.getByLabel("API key", { exact: true }).fill(ADMIN_KEY);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const row = page.locator(".campaign-row", { hasText: "EMI Reminder" });
+    await row.getByText(/^Asha · Created/).waitFor();
+    assert.equal(await page.locator("#who-name").textContent(), "admin");
+    await page.getByRole("link", { name: "New campaign" }).first().click();
+    await page.getByLabel("Owner", { exact: true }).locator("option", { hasText: "Asha" }).waitFor({ state: "attached" });
   }));
 
   await t.test("nothing was fetched from elsewhere and no script failed", () => {

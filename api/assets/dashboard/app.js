@@ -4,7 +4,7 @@
 // stops its live feed and timers when the page is left.
 
 import { api, session, ApiError } from "./api.js";
-import { h, fill } from "./dom.js";
+import { h, fill, knowPeople } from "./dom.js";
 import { campaignsPage } from "./campaigns.js";
 import { campaignPage } from "./campaign.js";
 import { newCampaignPage } from "./new-campaign.js";
@@ -44,7 +44,7 @@ async function route() {
   }
   if (!me) {
     try {
-      me = await api("GET", "/users/me");
+      await whoAmI();
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) return;
       fill(main, h("p", { class: "error", role: "alert" }, error.message));
@@ -67,6 +67,13 @@ async function route() {
   }
   leave = page(main, { params, search, me, setLive }) || null;
   main.focus({ preventScroll: true });
+}
+
+/** Who the key belongs to, and the names of the users it can see. */
+async function whoAmI(key) {
+  const who = await api("GET", "/users/me", { key });
+  knowPeople(who.admin ? (await api("GET", "/users", { key })).users : [who]);
+  me = who;
 }
 
 function showSignedIn(signedIn) {
@@ -95,7 +102,7 @@ function signInPage(root) {
     const key = input.value.trim();
     error.textContent = "";
     try {
-      me = await api("GET", "/users/me", { key });
+      await whoAmI(key);
     } catch (failure) {
       error.textContent = failure.status === 401
         ? "This API key is not known. Check it and try again."

@@ -2,11 +2,11 @@
 // by status, kept current by the live feed.
 
 import { api, liveFeed, query } from "./api.js";
-import { h, fill, badge, num, progressBar, throttle, time, label } from "./dom.js";
+import { h, fill, badge, num, progressBar, throttle, time, label, personName } from "./dom.js";
 
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "active", "paused", "completed", "cancelled", "archived"];
 
-export function campaignsPage(root, { search, setLive }) {
+export function campaignsPage(root, { search, setLive, me }) {
   const status = search.get("status") || "";
   const list = h("div", { id: "campaign-list", "aria-live": "polite", "aria-busy": "true" });
   const filters = h("nav", { class: "filters", "aria-label": "Filter by status" },
@@ -30,7 +30,7 @@ export function campaignsPage(root, { search, setLive }) {
       if (stopped) return;
       const shown = status ? campaigns : campaigns.filter((c) => c.status !== "archived");
       shown.sort((a, b) => b.created_at.localeCompare(a.created_at));
-      fill(list, shown.length ? shown.map(row) : empty(status));
+      fill(list, shown.length ? shown.map((c) => row(c, me.admin)) : empty(status));
       list.setAttribute("aria-busy", "false");
     } catch (error) {
       if (!stopped) fill(list, h("p", { class: "error", role: "alert" }, error.message));
@@ -54,7 +54,7 @@ function empty(status) {
     h("a", { class: "btn btn-primary", href: "#/campaigns/new" }, "Create a campaign"));
 }
 
-function row(campaign) {
+function row(campaign, showOwner) {
   const s = campaign.stats;
   return h("article", { class: "campaign-row card", dataset: { id: campaign.id, status: campaign.status } },
     h("div", { class: "campaign-title" },
@@ -66,7 +66,7 @@ function row(campaign) {
     h("dl", { class: "mini-stats" },
       stat("leads", s.total), stat("pending", s.pending), stat("in flight", s.in_flight),
       stat("answered", s.answered), stat("dials", s.dials)),
-    h("p", { class: "muted small" }, "Created ", time(campaign.created_at), ` · ${campaign.timezone}`,
+    h("p", { class: "muted small" }, showOwner ? `${personName(campaign.owner)} · ` : "", "Created ", time(campaign.created_at), ` · ${campaign.timezone}`,
       ` · ${windowText(campaign)}`));
 }
 

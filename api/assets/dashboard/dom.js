@@ -184,9 +184,22 @@ export function reasonText(reason) {
   }).join("; ");
 }
 
-/** Who did it, as people read it: `user:u_…` → "user u_…", `system:dialer` → "dialer". */
+const people = new Map();
+
+/** Names for user ids (the signed-in user's, and every user's for the admin). */
+export function knowPeople(users) {
+  for (const user of users) people.set(user.id, user.name);
+}
+
+/** A user's name, or its id when unknown. */
+export function personName(id) {
+  return people.get(id) || id;
+}
+
+/** Who did it, as people read it: `user:u_…` → the user's name, `system:dialer` → "system (dialer)". */
 export function actorLabel(actor) {
   if (!actor) return "–";
+  if (actor.startsWith("user:") && people.has(actor.slice(5))) return people.get(actor.slice(5));
   const [kind, who] = String(actor).split(":", 2);
   if (kind === "system") return `system (${who || "leadline"})`;
   if (kind === "provider") return `provider (${who || "?"})`;

@@ -111,10 +111,10 @@ fn seed(url: &str, admin_key: &str, leads: u32) -> Result<(), String> {
     )?;
     call(&key, &format!("/campaigns/{id}/start"), json!({}))?;
     println!();
-    println!("demo ready: {url}");
-    println!("  admin key:     {admin_key}");
+    println!("demo ready: open {url}/#/campaigns/{id} and sign in with the operator key");
     println!("  operator key:  {key}");
-    println!("  campaign:      {url}/api/v1/campaigns/{id}  (stats: …/stats, calls: {url}/api/v1/calls?campaign_id={id})");
+    println!("  admin key:     {admin_key}  (sees every user's campaigns)");
+    println!("  campaign:      {url}/api/v1/campaigns/{id}");
     println!("  API docs:      {url}/docs/");
     println!("  try: curl -s {url}/api/v1/campaigns/{id}/stats -H 'Authorization: Bearer {key}'");
     Ok(())
