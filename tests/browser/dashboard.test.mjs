@@ -296,6 +296,11 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     assert.match(await recycledItem.textContent(), /second round/);
     assert.match(await recycledItem.textContent(), /by Asha/);
     await page.locator("#lead-fields").getByText("new", { exact: true }).waitFor();
+    // The auditor's view: the lead as it was right after its call ended.
+    await timeline.locator("li", { hasText: /Call(NoAnswer|Busy|Congestion)/ }).getByRole("button", { name: /^State of the lead after event/ }).click();
+    const then = page.locator("#as-of");
+    await then.getByText(/1 dial attempts/).waitFor();
+    assert.match(await then.locator(".badge").first().textContent(), /no answer|busy|congestion/);
   }));
 
   await t.test("the campaign list filters by status and fits a phone screen", () => step("list", async () => {

@@ -293,17 +293,33 @@ export function campaignPage(root, { params, setLive }) {
       item("campaign id", campaign.id)));
   }
 
+  // Events are drawn once per frame, however fast they come: at a thousand
+  // dials a second only the newest lines of each frame reach the page.
+  let pending = [];
+  let frame = null;
   function logEvent(event) {
     if (state.paused) return;
+    pending.push(event);
+    if (pending.length > CONSOLE_LINES_MAX) pending = pending.slice(-CONSOLE_LINES_MAX);
+    if (!frame) frame = requestAnimationFrame(drawEvents);
+  }
+
+  function drawEvents() {
+    frame = null;
+    const lines = pending.map(consoleLine).reverse();
+    pending = [];
+    consoleList.prepend(...lines);
+    while (consoleList.childElementCount > CONSOLE_LINES_MAX) consoleList.lastElementChild.remove();
+  }
+
+  function consoleLine(event) {
     const lead = event.stream.startsWith("lead-") ? event.stream.slice(5) : null;
-    const line = h("li", { class: `console-line ev-${event.type}` },
+    return h("li", { class: `console-line ev-${event.type}` },
       time(event.at, { clock: true }), " ",
       h("span", { class: "pos" }, `#${event.position}`), " ",
       h("strong", {}, event.type), " ",
       lead ? h("a", { href: `#/leads/${lead}` }, describeEvent(event) || lead) : describeEvent(event),
       h("span", { class: "muted" }, ` · ${actorLabel(event.actor)}`));
-    consoleList.prepend(line);
-    while (consoleList.childElementCount > CONSOLE_LINES_MAX) consoleList.lastElementChild.remove();
   }
 
   const refresh = throttle(load, 1000);
@@ -320,6 +336,7 @@ export function campaignPage(root, { params, setLive }) {
     stopped = true;
     feed.close();
     clearInterval(timer);
+    if (frame) cancelAnimationFrame(frame);
     document.title = "Leadline";
   };
 }

@@ -16,11 +16,14 @@ export function leadPage(root, { params, setLive }) {
   const calls = h("div", {});
   const timeline = h("ol", { class: "timeline", id: "timeline", "aria-label": "History" });
   const disposition = h("div", {});
+  const asOf = h("div", { id: "as-of", role: "status", "aria-live": "polite" });
   fill(root, crumbs, head,
     h("div", { class: "grid-2" },
       section("lead-fields", "Lead", fields),
       section("lead-calls", "Calls", calls, disposition)),
-    section("history", "History", h("p", { class: "muted small" }, "Every event of this lead, oldest first, from the log."), timeline));
+    section("history", "History",
+      h("p", { class: "muted small" }, "Every event of this lead, oldest first, from the log. “State then” replays the log up to that event."),
+      asOf, timeline));
 
   let campaignId = null;
   let feed = null;
@@ -78,8 +81,27 @@ export function leadPage(root, { params, setLive }) {
         h("strong", {}, event.type),
         describeEvent(event) ? h("span", {}, ` ${describeEvent(event)}`) : null),
       h("div", { class: "timeline-who muted small" }, `by ${actorLabel(event.actor)} · position ${event.position}`,
-        event.correlation_id ? ` · correlation ${event.correlation_id}` : ""))));
+        event.correlation_id ? ` · correlation ${event.correlation_id}` : "", " ",
+        h("button", {
+          type: "button", class: "btn btn-small btn-quiet", "aria-label": `State of the lead after event ${event.position}`,
+          onclick: () => showAsOf(event),
+        }, "State then")))));
     if (!disposition.childElementCount) fill(disposition, dispositionForm(id, refresh));
+  }
+
+  /** The lead as the log says it was right after `event`. */
+  async function showAsOf(event) {
+    try {
+      const past = await api("GET", `/leads/${encodeURIComponent(id)}/history${query({ as_of: event.at })}`);
+      const lead = past.lead;
+      fill(asOf, h("div", { class: "message" },
+        h("strong", {}, "As of "), time(past.as_of), ` (after ${event.type}, position ${event.position}): `,
+        lead ? [badge(lead.status), ` · ${num(lead.dial_attempts)} dial attempts · ${num(lead.answered_count)} answered`,
+          lead.dial_result ? ` · last result ${label(lead.dial_result)}` : ""] : "not imported yet",
+        " ", h("button", { type: "button", class: "btn btn-small btn-quiet", onclick: () => fill(asOf) }, "Close")));
+    } catch (error) {
+      toast(error.message, "error");
+    }
   }
 
   const refresh = throttle(load, 500);
