@@ -255,6 +255,19 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     assert.equal(await badge().textContent(), "paused");
   }));
 
+  await t.test("settings are edited in place", () => step("settings", async () => {
+    await page.getByRole("link", { name: "Edit settings" }).click();
+    await page.getByRole("heading", { name: "Settings of “EMI Reminder”" }).waitFor();
+    assert.equal(await page.getByLabel("Agent id", { exact: true }).inputValue(), "agent-7");
+    assert.equal(await page.getByLabel("Time zone", { exact: true }).inputValue(), "Asia/Kolkata");
+    await page.getByLabel("Attempts per lead", { exact: true }).fill("4");
+    await page.getByLabel("Start date", { exact: true }).fill("");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByRole("heading", { name: "EMI Reminder", level: 1 }).waitFor();
+    await page.locator("#settings").getByText(/^4 attempts, 1 min apart/).waitFor();
+    assert.equal(await badge().textContent(), "paused", "editing changes no status");
+  }));
+
   let recycled;
   await t.test("recycling selects the recyclable statuses and reports the count", () => step("recycle", async () => {
     await page.getByRole("link", { name: "Recycle…" }).click();

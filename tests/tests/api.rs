@@ -828,3 +828,55 @@ fn the_dashboard_and_what_it_reads() {
     );
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn a_patch_keeps_absent_settings_and_clears_null_ones() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let id = api.campaign(
+        &key,
+        json!({"name": "Settings", "start_date": "2030-01-01", "default_region": "IN",
+               "local_hours": {"start": "09:00", "end": "21:00"},
+               "attempts_per_day_max": 2, "dial_delay_ms": 500}),
+    );
+    let path = format!("/api/v1/campaigns/{id}");
+    // Absent fields stay as they were.
+    let (status, kept) = api.patch(&key, &path, json!({"name": "Renamed"}));
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(kept["name"], "Renamed");
+    assert_eq!(kept["local_hours"]["start"], "09:00");
+    assert_eq!(kept["retry"]["attempts_per_day_max"], 2);
+    assert_eq!(kept["dial_delay_ms"], 500);
+    assert_eq!(kept["start_date"], "2030-01-01");
+    // `null` clears each optional setting.
+    let (status, cleared) = api.patch(
+        &key,
+        &path,
+        json!({"local_hours": null, "attempts_per_day_max": null, "dial_delay_ms": null,
+               "start_date": null, "default_region": null}),
+    );
+    assert_eq!(status, StatusCode::OK, "{cleared}");
+    for field in [
+        "local_hours",
+        "dial_delay_ms",
+        "start_date",
+        "default_region",
+    ] {
+        assert!(cleared[field].is_null(), "{field}: {cleared}");
+    }
+    assert!(
+        cleared["retry"]["attempts_per_day_max"].is_null(),
+        "{cleared}"
+    );
+    // A bad value is refused and changes nothing.
+    let (status, _) = api.patch(
+        &key,
+        &path,
+        json!({"name": "Nope", "local_hours": {"start": "25:00", "end": "21:00"}}),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, after) = api.get(&key, &path);
+    assert_eq!(after["name"], "Renamed");
+    assert!(after["local_hours"].is_null());
+}

@@ -7,7 +7,7 @@ import { api, session, ApiError } from "./api.js";
 import { h, fill, knowPeople } from "./dom.js";
 import { campaignsPage } from "./campaigns.js";
 import { campaignPage } from "./campaign.js";
-import { newCampaignPage } from "./new-campaign.js";
+import { newCampaignPage, editCampaignPage } from "./new-campaign.js";
 import { recyclePage } from "./recycle.js";
 import { leadPage } from "./lead.js";
 
@@ -18,6 +18,7 @@ let me = null;
 const routes = [
   [/^#\/campaigns\/new$/, newCampaignPage],
   [/^#\/campaigns\/([^/]+)\/recycle$/, recyclePage],
+  [/^#\/campaigns\/([^/]+)\/settings$/, editCampaignPage],
   [/^#\/campaigns\/([^/]+)$/, campaignPage],
   [/^#\/leads\/([^/]+)$/, leadPage],
   [/^#\/campaigns(?:\?.*)?$/, campaignsPage],

@@ -69,7 +69,8 @@ export function campaignPage(root, { params, setLive }) {
       h("div", { class: "row" }, h("label", { for: "lead-status-filter" }, "Status"), leadFilter),
       leadRows, moreLeads),
     section("upload", "Add leads", upload),
-    section("settings", "Settings", settings));
+    section("settings", "Settings", settings,
+      h("a", { class: "btn btn-small", href: `#/campaigns/${id}/settings`, id: "edit-settings" }, "Edit settings")));
 
   let stopped = false;
 

@@ -1,7 +1,7 @@
 // A new campaign: every setting, a lead list from CSV, and the import report.
 
 import { api, ApiError } from "./api.js";
-import { h, fill, num, label } from "./dom.js";
+import { h, fill, num, label, toast } from "./dom.js";
 
 const RETRY_STATUSES = ["no_answer", "busy", "failed", "dropped", "congestion"];
 const REGIONS = ["IN", "US", "GB", "AE", "SA", "SG", "MY", "ID", "PH", "AU", "NZ", "CA", "DE", "FR", "ES", "IT", "NL", "BR", "MX", "ZA", "NG", "KE", "PK", "BD", "LK", "NP"];
@@ -38,57 +38,70 @@ function field(id, text, control, hint) {
 
 const input = (attrs) => h("input", attrs);
 
-export function newCampaignPage(root, { me }) {
-  const error = h("div", { class: "error", role: "alert", id: "form-error" });
-  const result = h("div", { id: "create-result" });
-  const owner = h("select", { required: true });
-  const localOn = input({ type: "checkbox" });
-  const localStart = input({ type: "time", value: "09:00", disabled: true });
-  const localEnd = input({ type: "time", value: "21:00", disabled: true });
+/**
+ * The fieldsets of a campaign's settings, filled from `campaign` (editing)
+ * or with the defaults (a new one). `withOwner` adds the owner picker.
+ */
+function settingsFieldsets(campaign, withOwner) {
+  const c = campaign || {};
+  const retry = c.retry || { delay_minutes: 240, dropped_delay_minutes: 5, max_attempts: 3, statuses: RETRY_STATUSES };
+  const provider = c.provider || {};
+  const localOn = input({ type: "checkbox", id: "local_on", name: "local_on", checked: Boolean(c.local_hours) });
+  const localStart = input({ type: "time", value: c.local_hours?.start || "09:00", disabled: !c.local_hours });
+  const localEnd = input({ type: "time", value: c.local_hours?.end || "21:00", disabled: !c.local_hours });
   localOn.addEventListener("change", () => {
     localStart.disabled = !localOn.checked;
     localEnd.disabled = !localOn.checked;
   });
-  const file = input({ type: "file", accept: ".csv,text/csv" });
-
-  const form = h("form", { class: "card form", id: "new-campaign", novalidate: true },
+  const extra = Object.entries(provider.extra || {}).map(([k, v]) => `${k}=${v}`).join("\n");
+  return [
     h("fieldset", {}, h("legend", {}, "Campaign"),
-      field("name", "Name", input({ required: true, maxlength: 200, placeholder: "EMI Reminder" })),
-      me.admin ? field("owner", "Owner", owner, "The user whose calling limit and do-not-call list apply.") : null,
-      field("timezone", "Time zone", input({ list: "timezones", value: browserZone(), required: true, autocomplete: "off" }),
+      field("name", "Name", input({ required: true, maxlength: 200, placeholder: "EMI Reminder", value: c.name || "" })),
+      withOwner ? field("owner", "Owner", h("select", { required: true }), "The user whose calling limit and do-not-call list apply.") : null,
+      field("timezone", "Time zone", input({ list: "timezones", value: c.timezone || browserZone(), required: true, autocomplete: "off" }),
         "IANA zone of the calling window, e.g. Asia/Kolkata."),
       h("datalist", { id: "timezones" }, timeZones().map((z) => h("option", { value: z }))),
-      field("default_region", "Default region", input({ list: "regions", maxlength: 2, placeholder: "IN", autocomplete: "off" }),
+      field("default_region", "Default region", input({ list: "regions", maxlength: 2, placeholder: "IN", autocomplete: "off", value: c.default_region || "" }),
         "Country for numbers written without a country code (IN, US, …). Empty: every number needs one."),
       h("datalist", { id: "regions" }, REGIONS.map((r) => h("option", { value: r })))),
     h("fieldset", {}, h("legend", {}, "When to call"),
       h("div", { class: "row" },
-        field("first_call_time", "First call", input({ type: "time", value: "09:00" })),
-        field("last_call_time", "Last call", input({ type: "time", value: "18:00" }))),
+        field("first_call_time", "First call", input({ type: "time", value: c.first_call_time || "09:00" })),
+        field("last_call_time", "Last call", input({ type: "time", value: c.last_call_time || "18:00" }))),
       h("p", { class: "hint" }, "In the campaign's zone. A last call before the first crosses midnight; equal times call all day."),
-      field("start_date", "Start date", input({ type: "date" }), "Optional: the campaign waits until then."),
+      field("start_date", "Start date", input({ type: "date", value: c.start_date || "" }), "Optional: the campaign waits until then."),
       h("div", { class: "field check" }, localOn, h("label", { for: "local_on" }, "Respect local calling hours in each lead's own time zone")),
       h("div", { class: "row" },
         field("local_start", "Local hours from", localStart),
         field("local_end", "Local hours until", localEnd))),
     h("fieldset", {}, h("legend", {}, "Retries and pacing"),
       h("div", { class: "row" },
-        field("delay_minutes", "Retry delay (minutes)", input({ type: "number", min: 0, value: 240 })),
-        field("dropped_delay_minutes", "Dropped-call retry (minutes)", input({ type: "number", min: 0, value: 5 })),
-        field("max_attempts", "Attempts per lead", input({ type: "number", min: 1, value: 3 })),
-        field("attempts_per_day_max", "Dials per number per day", input({ type: "number", min: 1, placeholder: "no cap" })),
-        field("dial_delay_ms", "Delay between dials (ms)", input({ type: "number", min: 0, placeholder: "none" }))),
+        field("delay_minutes", "Retry delay (minutes)", input({ type: "number", min: 0, value: retry.delay_minutes })),
+        field("dropped_delay_minutes", "Dropped-call retry (minutes)", input({ type: "number", min: 0, value: retry.dropped_delay_minutes })),
+        field("max_attempts", "Attempts per lead", input({ type: "number", min: 1, value: retry.max_attempts })),
+        field("attempts_per_day_max", "Dials per number per day", input({ type: "number", min: 1, placeholder: "no cap", value: retry.attempts_per_day_max ?? "" })),
+        field("dial_delay_ms", "Delay between dials (ms)", input({ type: "number", min: 0, placeholder: "none", value: c.dial_delay_ms ?? "" }))),
       h("div", { class: "field", role: "group", "aria-labelledby": "retry-statuses-label" },
         h("span", { id: "retry-statuses-label", class: "label" }, "Outcomes that are retried"),
         h("div", { class: "checks" }, RETRY_STATUSES.map((s) => h("label", { class: "check" },
-          input({ type: "checkbox", name: "retry_status", value: s, checked: true }), label(s)))))),
+          input({ type: "checkbox", name: "retry_status", value: s, checked: retry.statuses.includes(s) }), label(s)))))),
     h("fieldset", {}, h("legend", {}, "Provider"),
       h("div", { class: "row" },
-        field("agent_id", "Agent id", input({ placeholder: "agent-1" })),
-        field("caller_id", "Caller id", input({ placeholder: "918047495133", inputmode: "tel" })),
-        field("next_action", "Next action", input({ placeholder: "emi" }))),
-      field("provider_extra", "Other provider settings", h("textarea", { rows: 2, placeholder: "flow_id=1234" }),
+        field("agent_id", "Agent id", input({ placeholder: "agent-1", value: provider.agent_id || "" })),
+        field("caller_id", "Caller id", input({ placeholder: "918047495133", inputmode: "tel", value: provider.caller_id || "" })),
+        field("next_action", "Next action", input({ placeholder: "emi", value: provider.next_action || "" }))),
+      field("provider_extra", "Other provider settings", h("textarea", { rows: 2, placeholder: "flow_id=1234", value: extra }),
         "One key=value per line; kept as they are and passed to the provider.")),
+  ];
+}
+
+export function newCampaignPage(root, { me }) {
+  const error = h("div", { class: "error", role: "alert", id: "form-error" });
+  const result = h("div", { id: "create-result" });
+  const file = input({ type: "file", accept: ".csv,text/csv" });
+
+  const form = h("form", { class: "card form", id: "new-campaign", novalidate: true },
+    settingsFieldsets(null, me.admin),
     h("fieldset", {}, h("legend", {}, "Leads"),
       field("leads_file", "Lead list (CSV)", file, "Header row with a phone column; name, priority, timezone and any other columns are optional."),
       h("p", { class: "hint" }, "Templates: ",
@@ -98,12 +111,12 @@ export function newCampaignPage(root, { me }) {
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "btn btn-primary", id: "create" }, "Create campaign"),
       h("a", { class: "btn btn-quiet", href: "#/campaigns" }, "Cancel")));
-  localOn.id = "local_on";
+  const owner = form.querySelector("#owner");
 
   fill(root, h("p", { class: "crumbs" }, h("a", { href: "#/campaigns" }, "← Campaigns")),
     h("h1", {}, "New campaign"), form, result);
 
-  if (me.admin) {
+  if (owner) {
     api("GET", "/users").then(({ users }) => {
       fill(owner, users.length ? users.map((u) => h("option", { value: u.id }, `${u.name} (${u.id})`))
         : h("option", { value: "" }, "No users yet: create one with POST /api/v1/users"));
@@ -161,8 +174,12 @@ export function newCampaignPage(root, { me }) {
   return null;
 }
 
-/** The request body from the form; throws an Error on a bad value. */
-function campaignBody(form, me) {
+/**
+ * The request body from the form; throws an Error on a bad value. Editing
+ * (`edit`), an emptied optional setting is sent as `null`, which clears it.
+ */
+function campaignBody(form, me, edit = false) {
+  const none = edit ? null : undefined;
   const value = (name) => form.elements[name]?.value.trim() ?? "";
   const number = (name) => {
     const text = value(name);
@@ -174,21 +191,20 @@ function campaignBody(form, me) {
   const name = value("name");
   if (!name) throw new Error("The campaign needs a name.");
   const body = { name, timezone: value("timezone") || "UTC" };
-  if (me.admin) body.owner = value("owner");
+  if (me.admin && !edit) body.owner = value("owner");
   if (value("first_call_time")) body.first_call_time = value("first_call_time");
   if (value("last_call_time")) body.last_call_time = value("last_call_time");
-  if (value("start_date")) body.start_date = value("start_date");
-  if (value("default_region")) body.default_region = value("default_region").toUpperCase();
-  if (form.elements.local_on.checked) body.local_hours = { start: value("local_start"), end: value("local_end") };
+  body.start_date = value("start_date") || none;
+  body.default_region = value("default_region").toUpperCase() || none;
+  body.local_hours = form.elements.local_on.checked ? { start: value("local_start"), end: value("local_end") } : none;
   body.retry = {
     delay_minutes: number("delay_minutes"),
     dropped_delay_minutes: number("dropped_delay_minutes"),
     max_attempts: number("max_attempts"),
-    attempts_per_day_max: number("attempts_per_day_max"),
+    attempts_per_day_max: number("attempts_per_day_max") ?? none,
     statuses: [...form.querySelectorAll("input[name=retry_status]:checked")].map((c) => c.value),
   };
-  const delay = number("dial_delay_ms");
-  if (delay !== undefined) body.dial_delay_ms = delay;
+  body.dial_delay_ms = number("dial_delay_ms") ?? none;
   const provider = {};
   for (const key of ["agent_id", "caller_id", "next_action"]) if (value(key)) provider[key] = value(key);
   for (const [i, line] of value("provider_extra").split("\n").entries()) {
@@ -260,4 +276,45 @@ export function uploadForm(campaignId, onDone) {
     }
   });
   return form;
+}
+
+/** A campaign's settings, edited in place (PATCH). */
+export function editCampaignPage(root, { params, me }) {
+  const [id] = params;
+  const error = h("div", { class: "error", role: "alert", id: "form-error" });
+  const back = `#/campaigns/${id}`;
+  api("GET", `/campaigns/${encodeURIComponent(id)}`).then((campaign) => {
+    const save = h("button", { type: "submit", class: "btn btn-primary" }, "Save settings");
+    const form = h("form", { class: "card form", id: "edit-campaign", novalidate: true },
+      settingsFieldsets(campaign, false),
+      h("p", { class: "hint" }, "Changes apply to the next dial; calls in progress are not affected. Provider settings keep keys not listed here."),
+      error,
+      h("div", { class: "actions" }, save, h("a", { class: "btn btn-quiet", href: back }, "Cancel")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.textContent = "";
+      let body;
+      try {
+        body = campaignBody(form, me, true);
+      } catch (problem) {
+        error.textContent = problem.message;
+        return;
+      }
+      save.disabled = true;
+      try {
+        await api("PATCH", `/campaigns/${encodeURIComponent(id)}`, { json: body });
+        toast("Settings saved.");
+        location.hash = back;
+      } catch (problem) {
+        error.textContent = problem.title ? `${problem.title}: ${problem.detail}` : problem.message;
+        save.disabled = false;
+      }
+    });
+    fill(root, h("p", { class: "crumbs" }, h("a", { href: back }, "← Campaign")),
+      h("h1", {}, `Settings of “${campaign.name}”`), form);
+  }).catch((problem) => {
+    fill(root, h("p", { class: "crumbs" }, h("a", { href: back }, "← Campaign")),
+      h("p", { class: "error", role: "alert" }, problem.message));
+  });
+  return null;
 }

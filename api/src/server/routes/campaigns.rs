@@ -38,6 +38,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/recycle", web::post().to(recycle));
 }
 
+/// A field that may be absent (keep the value), `null` (clear it) or given.
+pub type Nullable<T> = Option<Option<T>>;
+
+/// Reads a present field, `null` included, as `Some(..)`; `#[serde(default)]`
+/// makes an absent one `None`.
+fn nullable<'de, D, T>(deserializer: D) -> Result<Nullable<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 /// Calling hours of a day, `HH:MM`.
 #[derive(Deserialize, Serialize, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
@@ -57,8 +70,10 @@ pub struct RetryBody {
     pub max_attempts: Option<u32>,
     /// Outcomes that are retried (default no_answer, busy, failed, dropped, congestion).
     pub statuses: Option<Vec<String>>,
-    /// Dials per number per 24 hours.
-    pub attempts_per_day_max: Option<u32>,
+    /// Dials per number per 24 hours (`null`: no cap).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>)]
+    pub attempts_per_day_max: Nullable<u32>,
 }
 
 /// Provider settings; any other key is kept as free-form text.
@@ -84,20 +99,32 @@ pub struct CampaignBody {
     pub first_call_time: Option<String>,
     /// Last call time, `HH:MM`; before the first call time it crosses midnight.
     pub last_call_time: Option<String>,
-    /// A future date makes the campaign wait (`YYYY-MM-DD`, campaign zone).
-    pub start_date: Option<String>,
-    /// Region for numbers without a country code (`IN`, `US`, …).
-    pub default_region: Option<String>,
+    /// A future date makes the campaign wait (`YYYY-MM-DD`, campaign zone;
+    /// `null` or `""`: none).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub start_date: Nullable<String>,
+    /// Region for numbers without a country code (`IN`, `US`, …; `null` or
+    /// `""`: none).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>)]
+    pub default_region: Nullable<String>,
     pub retry: Option<RetryBody>,
     pub provider: Option<ProviderBody>,
     /// Saved contacts to import as leads at creation.
     pub contact_ids: Option<Vec<String>>,
-    /// Legal calling hours in each lead's own zone.
-    pub local_hours: Option<HoursBody>,
-    /// Dials per number per 24 hours (also accepted inside `retry`).
-    pub attempts_per_day_max: Option<u32>,
-    /// Delay between two dials of the campaign, in milliseconds.
-    pub dial_delay_ms: Option<u32>,
+    /// Legal calling hours in each lead's own zone (`null`: off).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<HoursBody>)]
+    pub local_hours: Nullable<HoursBody>,
+    /// Dials per number per 24 hours, also accepted inside `retry` (`null`: no cap).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>)]
+    pub attempts_per_day_max: Nullable<u32>,
+    /// Delay between two dials of the campaign, in milliseconds (`null`: none).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>)]
+    pub dial_delay_ms: Nullable<u32>,
     /// The owner, when the admin creates a campaign for a user.
     pub owner: Option<String>,
 }
@@ -131,6 +158,7 @@ fn apply_body(settings: &mut CampaignSettings, body: &CampaignBody) -> Result<()
         );
     }
     if let Some(date) = &body.start_date {
+        let date = date.as_deref().unwrap_or_default();
         settings.start_date = if date.is_empty() {
             None
         } else {
@@ -141,6 +169,7 @@ fn apply_body(settings: &mut CampaignSettings, body: &CampaignBody) -> Result<()
         };
     }
     if let Some(region) = &body.default_region {
+        let region = region.as_deref().unwrap_or_default();
         settings.default_region = if region.is_empty() {
             None
         } else {
@@ -158,22 +187,26 @@ fn apply_body(settings: &mut CampaignSettings, body: &CampaignBody) -> Result<()
         settings.retry = settings
             .retry
             .clone()
-            .with_attempts_per_day_max(Some(cap))
+            .with_attempts_per_day_max(cap)
             .map_err(|e| unprocessable("attempts_per_day_max", e))?;
     }
-    if let Some(hours) = &body.local_hours {
-        let start = hours
-            .start
-            .parse::<TimeOfDay>()
-            .map_err(|e| unprocessable("local_hours.start", e))?;
-        let end = hours
-            .end
-            .parse::<TimeOfDay>()
-            .map_err(|e| unprocessable("local_hours.end", e))?;
-        settings.local_hours = Some(DailyHours::new(start, end));
+    match &body.local_hours {
+        None => {}
+        Some(None) => settings.local_hours = None,
+        Some(Some(hours)) => {
+            let start = hours
+                .start
+                .parse::<TimeOfDay>()
+                .map_err(|e| unprocessable("local_hours.start", e))?;
+            let end = hours
+                .end
+                .parse::<TimeOfDay>()
+                .map_err(|e| unprocessable("local_hours.end", e))?;
+            settings.local_hours = Some(DailyHours::new(start, end));
+        }
     }
     if let Some(delay) = body.dial_delay_ms {
-        settings.dial_delay_ms = Some(delay);
+        settings.dial_delay_ms = delay;
     }
     if let Some(provider) = &body.provider {
         if provider.agent_id.is_some() {
@@ -228,7 +261,7 @@ fn apply_retry(mut policy: RetryPolicy, body: &RetryBody) -> Result<RetryPolicy,
     }
     if let Some(cap) = body.attempts_per_day_max {
         policy = policy
-            .with_attempts_per_day_max(Some(cap))
+            .with_attempts_per_day_max(cap)
             .map_err(|e| unprocessable("retry.attempts_per_day_max", e))?;
     }
     Ok(policy)
