@@ -218,7 +218,9 @@ export function campaignPage(root, { params, setLive }) {
       String(lead.priority),
       lead.eligible_now ? h("span", { class: "ok" }, "now") : [time(lead.eligible_at), " ", h("span", { class: "muted" }, relative(lead.eligible_at))],
     ]);
-    const idle = campaign.status === "draft" ? "Start the campaign to fill the hopper." : "Nobody is waiting to be called.";
+    const idle = campaign.status === "draft" ? "Nobody is dialed before the campaign starts."
+      : campaign.status === "paused" ? "Nobody is dialed while the campaign is paused."
+        : hop.total > 0 ? "None of them is due yet." : "Nobody is waiting to be called.";
     const note = campaign.status === "paused" ? "Paused: nobody is dialed until the campaign resumes. "
       : campaign.status === "scheduled" ? "Scheduled: dialing begins when the calling window opens. " : "";
     fill(hopper,
