@@ -10,7 +10,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -92,6 +93,18 @@ const button = (name) => page.locator(".page-head .actions").getByRole("button",
 const stat = (name) => page.locator(`#progress dd[data-stat="${name}"]`);
 const statValue = async (name) => Number((await stat(name).textContent()).replace(/[^0-9]/g, ""));
 
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Checks the page with axe-core: no serious or critical accessibility problem. */
+async function accessible(what) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const problems = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")})`);
+  assert.deepEqual(problems, [], `accessibility of ${what}`);
+}
+
 /** Waits until `probe()` is true, polling. */
 async function until(what, probe, ms = STEP_MS) {
   const end = Date.now() + ms;
@@ -146,6 +159,8 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
 
   await t.test("signing in refuses a wrong key and keeps a right one", () => step("sign-in", async () => {
     await page.goto(base);
+    await page.getByLabel("API key", { exact: true }).waitFor();
+    await accessible("the sign-in page");
     await page.getByLabel("API key", { exact: true }).fill("ll_not_a_key");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").filter({ hasText: "not known" }).waitFor();
@@ -153,12 +168,15 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("heading", { name: "Campaigns", level: 1 }).waitFor();
     await page.getByText("No campaigns yet.").waitFor();
+    await accessible("the empty campaign list");
     assert.equal(await page.locator("#who-name").textContent(), "Asha");
     assert.equal(await page.evaluate(() => localStorage.getItem("leadline.api_key")), userKey);
   }));
 
   await t.test("the lead templates download", () => step("templates", async () => {
     await page.getByRole("link", { name: "New campaign" }).first().click();
+    await page.getByLabel("Name", { exact: true }).waitFor();
+    await accessible("the new campaign form");
     const [download] = await Promise.all([
       page.waitForEvent("download"),
       page.getByRole("link", { name: /^basic/ }).click(),
@@ -214,6 +232,7 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     // The duplicate is a lead too: skipped, never dialed.
     await page.locator('.status-card[data-status="skipped"]').waitFor();
     await page.locator("#settings").getByText("flow_id").waitFor();
+    await accessible("a draft campaign's page");
   }));
 
   await t.test("started, the progress and the live console move", () => step("start", async () => {
@@ -273,6 +292,8 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.getByRole("link", { name: "Recycle…" }).click();
     await page.getByRole("heading", { name: /Recycle leads of/ }).waitFor();
     const summary = page.locator("#recycle-summary");
+    await page.locator("#recycle-rows tbody tr").first().waitFor();
+    await accessible("the recycling page");
     await page.getByRole("button", { name: "Select recyclable" }).click();
     const expected = await page.evaluate(() => [...document.querySelectorAll("#recycle-rows tbody tr")]
       .filter((tr) => tr.querySelector("input:checked"))
@@ -309,8 +330,9 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     assert.match(await recycledItem.textContent(), /second round/);
     assert.match(await recycledItem.textContent(), /by Asha/);
     await page.locator("#lead-fields").getByText("new", { exact: true }).waitFor();
+    await accessible("a lead's page");
     // The auditor's view: the lead as it was right after its call ended.
-    await timeline.locator("li", { hasText: /Call(NoAnswer|Busy|Congestion)/ }).getByRole("button", { name: /^State of the lead after event/ }).click();
+    await timeline.locator("li", { hasText: /Call(NoAnswer|Busy|Congestion)/ }).getByRole("button", { name: /^State then/ }).click();
     const then = page.locator("#as-of");
     await then.getByText(/1 dial attempts/).waitFor();
     assert.match(await then.locator(".badge").first().textContent(), /no answer|busy|congestion/);
@@ -328,6 +350,8 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(campaignUrl);
     await page.getByRole("heading", { name: "EMI Reminder", level: 1 }).waitFor();
+    await page.locator("#calls tbody tr").first().waitFor();
+    await accessible("a paused campaign's page at phone width");
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
     await page.setViewportSize({ width: 1280, height: 900 });

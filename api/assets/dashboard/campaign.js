@@ -196,7 +196,7 @@ export function campaignPage(root, { params, setLive }) {
       type: "button",
       class: `status-card cat-${row.category} ${state.leadStatus === row.status ? "status-card-on" : ""}`,
       dataset: { status: row.status, category: row.category },
-      "aria-label": `${label(row.status)}: ${row.count} leads (${label(row.category)}). Show these leads.`,
+      "aria-pressed": String(state.leadStatus === row.status),
       onclick: () => {
         state.leadStatus = state.leadStatus === row.status ? "" : row.status;
         leadFilter.value = state.leadStatus;
@@ -207,7 +207,8 @@ export function campaignPage(root, { params, setLive }) {
     },
     h("span", { class: "status-count" }, num(row.count)),
     h("span", { class: "status-name" }, label(row.status)),
-    h("span", { class: "status-meta" }, `${label(row.category)} · ${pct(row.share)}`))));
+    h("span", { class: "status-meta" }, `${label(row.category)} · ${pct(row.share)}`),
+    h("span", { class: "sr-only" }, " (show these leads)"))));
   }
 
   function renderHopper(hop, campaign) {

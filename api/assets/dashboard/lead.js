@@ -83,9 +83,8 @@ export function leadPage(root, { params, setLive }) {
       h("div", { class: "timeline-who muted small" }, `by ${actorLabel(event.actor)} · position ${event.position}`,
         event.correlation_id ? ` · correlation ${event.correlation_id}` : "", " ",
         h("button", {
-          type: "button", class: "btn btn-small btn-quiet", "aria-label": `State of the lead after event ${event.position}`,
-          onclick: () => showAsOf(event),
-        }, "State then")))));
+          type: "button", class: "btn btn-small btn-quiet", onclick: () => showAsOf(event),
+        }, "State then", h("span", { class: "sr-only" }, ` (the lead after event ${event.position})`))))));
     if (!disposition.childElementCount) fill(disposition, dispositionForm(id, refresh));
   }
 
