@@ -233,6 +233,16 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.locator('.status-card[data-status="skipped"]').waitFor();
     await page.locator("#settings").getByText("flow_id").waitFor();
     await accessible("a draft campaign's page");
+    // The advanced template imports as it is (its first number is already
+    // in the list, so it is a duplicate).
+    await page.getByLabel("Lead list (CSV)", { exact: true }).setInputFiles(join(repo, "api/assets/templates/leads-advanced.csv"));
+    await page.locator("#upload").getByRole("button", { name: "Upload" }).click();
+    const report = page.locator("#upload #import-report");
+    await report.waitFor();
+    assert.equal(await report.locator('[data-stat="imported"]').textContent(), "2");
+    assert.equal(await report.locator('[data-stat="duplicates"]').textContent(), "1");
+    assert.equal(await report.locator('[data-stat="invalid"]').textContent(), "0");
+    await page.locator("#progress-text").filter({ hasText: "0/28 (0 failed)" }).waitFor();
   }));
 
   await t.test("started, the progress and the live console move", () => step("start", async () => {
@@ -245,7 +255,7 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
       (await page.locator("#console-lines li", { hasText: "LeadDialed" }).count()) >= 3);
     await until("calls end and show in the progress", async () => (await statValue("called")) >= 4);
     const text = await page.locator("#progress-text").textContent();
-    assert.match(text, /^\d+\/25 \(\d+ failed\)$/);
+    assert.match(text, /^\d+\/28 \(\d+ failed\)$/);
     await page.locator("#calls tbody tr").first().waitFor();
     await until("a call ends with a result badge", async () =>
       (await page.locator("#calls tbody .badge:not(.badge-dialing)").count()) > 0);

@@ -738,6 +738,27 @@ fn the_dashboard_and_what_it_reads() {
         .text()
         .expect("csv")
         .starts_with("phone,name,priority,timezone"));
+    // Both templates import as they are, every row valid.
+    let key = api.user("Templates");
+    for (template, rows) in [("leads-basic.csv", 2), ("leads-advanced.csv", 3)] {
+        let text = api
+            .client
+            .get(format!("{}/assets/templates/{template}", api.base))
+            .send()
+            .and_then(|r| r.text())
+            .expect("template");
+        let campaign = api.campaign(&key, json!({"name": template, "default_region": "IN"}));
+        let (status, report) = api.csv(&key, &format!("/api/v1/campaigns/{campaign}/leads"), &text);
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(
+            (
+                report["imported"].as_u64(),
+                report["invalid_total"].as_u64()
+            ),
+            (Some(rows), Some(0)),
+            "{template}: {report}"
+        );
+    }
     for missing in [
         "/assets/nope.js",
         "/assets/../Cargo.toml",
