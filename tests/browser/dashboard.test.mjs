@@ -140,8 +140,9 @@ before(async () => {
   });
   page.on("pageerror", (error) => pageErrors.push(String(error)));
   page.on("console", (message) => {
-    // The wrong key on purpose is answered 401; anything else is a fault.
-    if (message.type() === "error" && !/status of 401/.test(message.text())) pageErrors.push(message.text());
+    // The wrong key (401) and the bad number (422) are sent on purpose;
+    // any other error is a fault.
+    if (message.type() === "error" && !/status of (401|422)/.test(message.text())) pageErrors.push(message.text());
   });
 });
 
@@ -365,6 +366,26 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than a phone`);
     await page.setViewportSize({ width: 1280, height: 900 });
+  }));
+
+  await t.test("a number goes on the do-not-call list and comes off it", () => step("dnc", async () => {
+    await page.getByRole("link", { name: "Do not call" }).click();
+    await page.getByRole("heading", { name: "Do not call", level: 1 }).waitFor();
+    await page.getByText("The list is empty.").waitFor();
+    await accessible("the do-not-call page");
+    await page.getByLabel("Phone number", { exact: true }).fill("12345");
+    await page.getByRole("button", { name: "Add to the list" }).click();
+    await page.locator("#dnc-error").filter({ hasText: "phone" }).waitFor();
+    await page.getByLabel("Phone number", { exact: true }).fill("98765 00099");
+    await page.getByLabel(/^Region/).fill("in");
+    await page.getByLabel("Reason", { exact: true }).fill("asked not to be called");
+    await page.getByRole("button", { name: "Add to the list" }).click();
+    await page.locator("#dnc-list .phone", { hasText: "+919876500099" }).waitFor();
+    await page.locator("#dnc-list").getByRole("button", { name: "Remove +919876500099" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Remove" }).click();
+    await page.getByText("The list is empty.").waitFor();
+    await page.goto(campaignUrl);
+    await page.getByRole("heading", { name: "EMI Reminder", level: 1 }).waitFor();
   }));
 
   await t.test("resume continues and signing out forgets the key", () => step("resume-sign-out", async () => {

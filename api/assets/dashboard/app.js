@@ -1,6 +1,6 @@
 // The dashboard's shell: sign in and out, and a router over the page's hash
 // (#/campaigns, #/campaigns/new, #/campaigns/{id}, #/campaigns/{id}/recycle,
-// #/leads/{id}). Each page renders into <main> and returns a function that
+// #/campaigns/{id}/settings, #/leads/{id}, #/dnc). Each page renders into <main> and returns a function that
 // stops its live feed and timers when the page is left.
 
 import { api, session, ApiError } from "./api.js";
@@ -10,6 +10,7 @@ import { campaignPage } from "./campaign.js";
 import { newCampaignPage, editCampaignPage } from "./new-campaign.js";
 import { recyclePage } from "./recycle.js";
 import { leadPage } from "./lead.js";
+import { dncPage } from "./dnc.js";
 
 const main = document.getElementById("main");
 let leave = null;
@@ -21,6 +22,7 @@ const routes = [
   [/^#\/campaigns\/([^/]+)\/settings$/, editCampaignPage],
   [/^#\/campaigns\/([^/]+)$/, campaignPage],
   [/^#\/leads\/([^/]+)$/, leadPage],
+  [/^#\/dnc(?:\?.*)?$/, dncPage],
   [/^#\/campaigns(?:\?.*)?$/, campaignsPage],
 ];
 
