@@ -108,7 +108,10 @@ fn serve(req: &HttpRequest, index: usize) -> HttpResponse {
 
 /// The dashboard.
 pub async fn index(req: HttpRequest) -> HttpResponse {
-    serve(&req, 0)
+    match ASSETS.iter().position(|a| a.name == "dashboard/index.html") {
+        Some(index) => serve(&req, index),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 /// A file of the dashboard, or a lead-list template.
