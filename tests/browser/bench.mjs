@@ -156,7 +156,7 @@ try {
   const pageLatencies = await page.evaluate(() => window.__latencies);
   const frames = await page.evaluate(() => window.__frames);
   const assets = ["/", "/assets/app.css", "/assets/favicon.svg",
-    ...["app", "api", "dom", "campaigns", "campaign", "new-campaign", "recycle", "lead", "dnc"].map((m) => `/assets/${m}.js`)];
+    ...["app", "api", "dom", "campaigns", "campaign", "new-campaign", "recycle", "lead", "dnc", "users"].map((m) => `/assets/${m}.js`)];
   let bytes = 0;
   for (const path of assets) bytes += (await (await fetch(`${base}${path}`)).arrayBuffer()).byteLength;
 

@@ -408,6 +408,28 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.getByLabel("Owner", { exact: true }).locator("option", { hasText: "Asha" }).waitFor({ state: "attached" });
   }));
 
+  await t.test("the admin creates a user, who signs in with the key shown once", () => step("users", async () => {
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByRole("heading", { name: "Users", level: 1 }).waitFor();
+    await page.getByRole("cell", { name: "Asha", exact: true }).waitFor();
+    await accessible("the users page");
+    await page.getByLabel("Name", { exact: true }).fill("Ben");
+    await page.getByLabel("Calls in flight at once", { exact: true }).fill("3");
+    await page.getByRole("button", { name: "Create user" }).click();
+    const key = (await page.locator("#new-api-key").textContent()).trim();
+    assert.match(key, /^ll_[0-9a-f]{32}$/);
+    await page.getByLabel("Limit of Ben", { exact: true }).fill("4");
+    await page.getByRole("button", { name: "Save the limit of Ben" }).click();
+    await until("Ben's limit is saved", async () =>
+      (await adminCall("GET", "/users")).users.some((u) => u.name === "Ben" && u.concurrent_calls_limit === 4));
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("API key", { exact: true }).fill(key);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("No campaigns yet.").waitFor();
+    assert.equal(await page.locator("#who-name").textContent(), "Ben");
+    assert.ok(await page.getByRole("link", { name: "Users" }).isHidden(), "only the admin sees Users");
+  }));
+
   await t.test("nothing was fetched from elsewhere and no script failed", () => {
     assert.deepEqual(offsite, []);
     assert.deepEqual(pageErrors, []);

@@ -1,6 +1,6 @@
 // The dashboard's shell: sign in and out, and a router over the page's hash
 // (#/campaigns, #/campaigns/new, #/campaigns/{id}, #/campaigns/{id}/recycle,
-// #/campaigns/{id}/settings, #/leads/{id}, #/dnc). Each page renders into <main> and returns a function that
+// #/campaigns/{id}/settings, #/leads/{id}, #/dnc, #/users). Each page renders into <main> and returns a function that
 // stops its live feed and timers when the page is left.
 
 import { api, session, ApiError } from "./api.js";
@@ -11,6 +11,7 @@ import { newCampaignPage, editCampaignPage } from "./new-campaign.js";
 import { recyclePage } from "./recycle.js";
 import { leadPage } from "./lead.js";
 import { dncPage } from "./dnc.js";
+import { usersPage } from "./users.js";
 
 const main = document.getElementById("main");
 let leave = null;
@@ -23,6 +24,7 @@ const routes = [
   [/^#\/campaigns\/([^/]+)$/, campaignPage],
   [/^#\/leads\/([^/]+)$/, leadPage],
   [/^#\/dnc(?:\?.*)?$/, dncPage],
+  [/^#\/users$/, usersPage],
   [/^#\/campaigns(?:\?.*)?$/, campaignsPage],
 ];
 
@@ -85,6 +87,7 @@ function showSignedIn(signedIn) {
   if (signedIn && me) {
     document.getElementById("who-name").textContent = me.admin ? "admin" : me.name;
   }
+  document.getElementById("nav-users").hidden = !(signedIn && me?.admin);
 }
 
 function signInPage(root) {

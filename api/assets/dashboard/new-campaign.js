@@ -119,7 +119,7 @@ export function newCampaignPage(root, { me }) {
   if (owner) {
     api("GET", "/users").then(({ users }) => {
       fill(owner, users.length ? users.map((u) => h("option", { value: u.id }, `${u.name} (${u.id})`))
-        : h("option", { value: "" }, "No users yet: create one with POST /api/v1/users"));
+        : h("option", { value: "" }, "No users yet: create one on the Users page"));
     }).catch((e) => { error.textContent = e.message; });
   }
 

@@ -45,6 +45,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard/recycle.js", JS, false),
     asset!("dashboard/lead.js", JS, false),
     asset!("dashboard/dnc.js", JS, false),
+    asset!("dashboard/users.js", JS, false),
     asset!("dashboard/favicon.svg", "image/svg+xml", false),
     asset!("templates/leads-basic.csv", CSV, true),
     asset!("templates/leads-advanced.csv", CSV, true),
