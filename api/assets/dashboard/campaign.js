@@ -49,7 +49,6 @@ export function campaignPage(root, { params, setLive }) {
   const pauseConsole = h("button", { type: "button", class: "btn btn-small", "aria-pressed": "false", onclick: () => {
     state.paused = !state.paused;
     pauseConsole.setAttribute("aria-pressed", String(state.paused));
-    pauseConsole.textContent = state.paused ? "Follow" : "Hold";
   } }, "Hold");
   const settings = h("div", {});
   const upload = h("div", {});
