@@ -8,6 +8,19 @@ const REGIONS = ["IN", "US", "GB", "AE", "SA", "SG", "MY", "ID", "PH", "AU", "NZ
 /** The largest CSV the server takes (its `CSV_BODY_BYTES_MAX`). */
 const CSV_BYTES_MAX = 256 * 1024 * 1024;
 
+/** Why `file` cannot be uploaded, or null. */
+function tooLarge(file) {
+  return file.size > CSV_BYTES_MAX
+    ? `The file is ${num(file.size)} bytes; the most one upload takes is ${num(CSV_BYTES_MAX)}.` : null;
+}
+
+/** The two lead-list templates, to download. */
+function templateLinks() {
+  return h("p", { class: "hint" }, "Templates: ",
+    h("a", { href: "/assets/templates/leads-basic.csv", download: "leads-basic.csv" }, "basic (phone, name)"), " · ",
+    h("a", { href: "/assets/templates/leads-advanced.csv", download: "leads-advanced.csv" }, "advanced (phone, name, priority, timezone, your own columns)"));
+}
+
 function timeZones() {
   try {
     const zones = Intl.supportedValuesOf("timeZone");
@@ -104,9 +117,7 @@ export function newCampaignPage(root, { me }) {
     settingsFieldsets(null, me.admin),
     h("fieldset", {}, h("legend", {}, "Leads"),
       field("leads_file", "Lead list (CSV)", file, "Header row with a phone column; name, priority, timezone and any other columns are optional."),
-      h("p", { class: "hint" }, "Templates: ",
-        h("a", { href: "/assets/templates/leads-basic.csv", download: "leads-basic.csv" }, "basic (phone, name)"), " · ",
-        h("a", { href: "/assets/templates/leads-advanced.csv", download: "leads-advanced.csv" }, "advanced (phone, name, priority, timezone, your own columns)"))),
+      templateLinks()),
     error,
     h("div", { class: "actions" },
       h("button", { type: "submit", class: "btn btn-primary", id: "create" }, "Create campaign"),
@@ -134,8 +145,8 @@ export function newCampaignPage(root, { me }) {
       return;
     }
     const chosen = file.files[0];
-    if (chosen && chosen.size > CSV_BYTES_MAX) {
-      error.textContent = `The file is ${num(chosen.size)} bytes; the most one upload takes is ${num(CSV_BYTES_MAX)}.`;
+    if (chosen && tooLarge(chosen)) {
+      error.textContent = tooLarge(chosen);
       return;
     }
     const submit = form.querySelector("#create");
@@ -248,9 +259,7 @@ export function uploadForm(campaignId, onDone) {
   const button = h("button", { type: "submit", class: "btn" }, "Upload");
   const form = h("form", { class: "upload" },
     h("label", { for: "more-leads-file" }, "Lead list (CSV)"), file, button,
-    h("p", { class: "hint" }, "Templates: ",
-      h("a", { href: "/assets/templates/leads-basic.csv", download: "leads-basic.csv" }, "basic"), " · ",
-      h("a", { href: "/assets/templates/leads-advanced.csv", download: "leads-advanced.csv" }, "advanced")),
+    templateLinks(),
     out);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -259,8 +268,8 @@ export function uploadForm(campaignId, onDone) {
       fill(out, h("p", { class: "error", role: "alert" }, "Choose a CSV file first."));
       return;
     }
-    if (chosen.size > CSV_BYTES_MAX) {
-      fill(out, h("p", { class: "error", role: "alert" }, `The file is larger than ${num(CSV_BYTES_MAX)} bytes.`));
+    if (tooLarge(chosen)) {
+      fill(out, h("p", { class: "error", role: "alert" }, tooLarge(chosen)));
       return;
     }
     button.disabled = true;
