@@ -5,3 +5,4 @@
 pub mod cli;
 pub mod dialer;
 pub mod server;
+pub mod write;

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use leadline::dialer::simulator::Simulator;
 use leadline::dialer::{spawn, DialerConfig};
+use leadline::write::record::{self, Cause};
+use leadline::write::CommandRunner;
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::plans::{self, LeadInput};
 use leadline_domain::{user, Actor, CampaignId, Event, LeadId, UserId};
-use leadline_projections::{codec, Cause, Projections};
+use leadline_projections::Projections;
 use leadline_storage::{EventLog, ExpectedVersion, SledLog, SledOptions};
 
 use crate::report::{quantile, target_dir, Figure, Report};
@@ -86,8 +88,8 @@ fn start(
         Arc::new(SledLog::open(dir, SledOptions::default()).map_err(|e| e.to_string())?);
     let cause = Cause::new(Actor::System("bench".into()));
     let append = |events: Vec<Event>| -> Result<(), String> {
-        let appends =
-            codec::appends(&events, &cause, |_| ExpectedVersion::Any).map_err(|e| e.to_string())?;
+        let appends = record::appends(&events, &cause, |_| ExpectedVersion::Any)
+            .map_err(|e| e.to_string())?;
         log.submit(appends)
             .wait()
             .map(|_| ())
@@ -147,8 +149,7 @@ fn start(
     let stop = Arc::new(AtomicBool::new(false));
     let placer = Box::new(Simulator::new(config.sim_call_ms));
     let dialer = spawn(
-        log.clone(),
-        projections.clone(),
+        CommandRunner::new(log.clone(), projections.clone()),
         config,
         placer,
         stop.clone(),

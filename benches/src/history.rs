@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use leadline::write::record::{self, Cause};
 use leadline_domain::campaign::CampaignSettings;
 use leadline_domain::events::{
     CallEnded, CallPlaced, CampaignCreated, CampaignTransition, LeadDialed, LeadImported,
@@ -14,7 +15,6 @@ use leadline_domain::events::{
 use leadline_domain::{
     Actor, CallId, CallOutcome, CampaignId, Event, LeadId, LeadStatus, PhoneNumber, UserId,
 };
-use leadline_projections::{codec, Cause};
 use leadline_storage::{EventLog, ExpectedVersion, StreamAppend};
 
 pub fn start_time() -> DateTime<Utc> {
@@ -208,7 +208,7 @@ pub fn append_campaign(
 
 fn append(log: &dyn EventLog, events: &[Event], cause: &Cause) -> Result<u64, String> {
     let appends: Vec<StreamAppend> =
-        codec::appends(events, cause, |_| ExpectedVersion::Any).map_err(|e| e.to_string())?;
+        record::appends(events, cause, |_| ExpectedVersion::Any).map_err(|e| e.to_string())?;
     log.submit(appends).wait().map_err(|e| e.to_string())?;
     Ok(events.len() as u64)
 }

@@ -210,16 +210,21 @@ fn hopper_and_memory(leads: u64) -> Result<Vec<Figure>, String> {
     let heap_mb_per_1m = per_1m(crate::alloc::live_bytes().saturating_sub(heap_before));
 
     let now = start_time() + chrono::Duration::days(1);
-    let CampaignEntry {
-        campaign, hopper, ..
-    } = model
-        .campaign_mut(&campaign_id)
-        .ok_or("the campaign is missing")?;
+    // A copy of the folded hopper, so that taking leads out as they are
+    // dialed leaves the read model as folded.
+    let (campaign, mut hopper) = {
+        let CampaignEntry {
+            campaign, hopper, ..
+        } = model
+            .campaign(&campaign_id)
+            .ok_or("the campaign is missing")?;
+        (campaign.clone(), hopper.clone())
+    };
     let picks = 10_000usize;
     let mut elapsed = std::time::Duration::ZERO;
     for _ in 0..picks {
         let start = Instant::now();
-        let next = hopper.next_eligible(campaign, now, 1);
+        let next = hopper.next_eligible(&campaign, now, 1);
         elapsed += start.elapsed();
         let Some(lead) = next.first() else {
             return Err("the hopper ran dry".into());

@@ -100,6 +100,7 @@
 pub mod actor;
 pub mod allocation;
 pub mod campaign;
+pub mod dialing;
 pub mod eligibility;
 pub mod error;
 pub mod events;

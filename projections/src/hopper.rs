@@ -6,13 +6,16 @@
 //! and by its local zone when the campaign sets local calling hours.
 //! Leads whose ready instant has come sit in a per-zone set ordered by
 //! `DialOrder` (dropped retries, priority, named, FIFO); the others wait in
-//! a set ordered by ready instant and move over as time passes
-//! ([`Hopper::promote`]).
+//! a set ordered by ready instant and move over as the fold reaches their
+//! instant ([`Hopper::promote`], with each event's own time), so the
+//! hopper is a fold of the log like every other read model.
 //!
-//! "The next N eligible now" is then: nothing if the campaign is not
+//! "The next N eligible now" ([`Hopper::next_eligible`], a pure view that
+//! changes nothing) is then: nothing if the campaign is not
 //! active or its window is closed; otherwise a merge, in dial order, of the
 //! ready sets of the zones whose local hours are open — O(z log n) for z
-//! zones, not a scan. This is exactly `leadline_domain::eligibility`
+//! zones, not a scan — plus the few leads that became ready since the last
+//! event folded. This is exactly `leadline_domain::eligibility`
 //! (checked by a property test), computed without looking at every lead.
 
 use std::collections::BTreeSet;
@@ -145,15 +148,18 @@ impl Hopper {
         }
     }
 
-    /// Moves every lead ready by `now` into the ready sets. Amortised
-    /// O(log n) per lead that becomes ready.
-    pub fn promote(&mut self, now: DateTime<Utc>) {
-        if self.promoted_to.is_some_and(|p| p >= now) {
+    /// Moves every lead ready by `at` into the ready sets. Amortised
+    /// O(log n) per lead that becomes ready. Called by the fold with each
+    /// event's own time, so how far a hopper is promoted is itself a fold
+    /// of the log; reads at a later `now` find the few leads that became
+    /// ready since in the waiting set.
+    pub(crate) fn promote(&mut self, at: DateTime<Utc>) {
+        if self.promoted_to.is_some_and(|p| p >= at) {
             return;
         }
-        self.promoted_to = Some(now);
-        while let Some(&(at, lead_id)) = self.waiting.first() {
-            if at > now {
+        self.promoted_to = Some(at);
+        while let Some(&(ready, lead_id)) = self.waiting.first() {
+            if ready > at {
                 break;
             }
             self.waiting.pop_first();
@@ -166,24 +172,47 @@ impl Hopper {
         }
     }
 
-    /// The next `n` leads eligible at `now`, in dial order. Promotes first.
+    /// Whether a lead is ready at `now` (for a `now` before the hopper's
+    /// promotion, which an as-of read may ask about).
+    fn due(&self, lead_id: &LeadId, now: DateTime<Utc>) -> bool {
+        self.entries
+            .get(lead_id)
+            .is_some_and(|e| e.ready_at.is_none_or(|at| at <= now))
+    }
+
+    /// The next `n` leads eligible at `now`, in dial order: a pure view of
+    /// the hopper at that instant, which changes nothing.
     pub fn next_eligible(
-        &mut self,
+        &self,
         campaign: &Campaign,
         now: DateTime<Utc>,
         n: usize,
     ) -> Vec<HopperLead> {
-        self.promote(now);
         if n == 0 || !campaign_open(campaign, now) {
             return Vec::new();
         }
-        let open: Vec<&BTreeSet<(DialOrder, LeadId)>> = self
+        let sets: Vec<&BTreeSet<(DialOrder, LeadId)>> = self
             .ready
             .iter()
             .filter(|(zone, _)| zone_open(campaign, **zone, now))
             .map(|(_, set)| set)
             .collect();
-        merge(&open, n)
+        let mut eligible = merge(&sets, n, |id| self.due(id, now));
+        // Leads whose ready instant came after the last promotion: all of
+        // them, since any may come first in dial order.
+        let mut late: Vec<(DialOrder, LeadId)> = self
+            .waiting
+            .range(..=(now, LeadId::from_u128(u128::MAX)))
+            .filter_map(|(_, id)| self.entries.get(id).map(|e| (e, *id)))
+            .filter(|(e, _)| zone_open(campaign, e.zone, now))
+            .map(|(e, id)| (e.order, id))
+            .collect();
+        if !late.is_empty() {
+            eligible.append(&mut late);
+            eligible.sort();
+            eligible.truncate(n);
+        }
+        eligible
             .into_iter()
             .map(|(order, lead_id)| HopperLead {
                 lead_id,
@@ -197,39 +226,7 @@ impl Hopper {
     /// leads eligible at `now` in dial order, then those that are not yet,
     /// by the instant they are ready.
     pub fn listing(&self, campaign: &Campaign, now: DateTime<Utc>, n: usize) -> Vec<HopperLead> {
-        let open = campaign_open(campaign, now);
-        let mut eligible: Vec<(DialOrder, LeadId)> = Vec::new();
-        if open {
-            let sets: Vec<&BTreeSet<(DialOrder, LeadId)>> = self
-                .ready
-                .iter()
-                .filter(|(zone, _)| zone_open(campaign, **zone, now))
-                .map(|(_, set)| set)
-                .collect();
-            eligible = merge(&sets, n);
-            // Waiting leads whose instant came since the last promotion.
-            let mut late: Vec<(DialOrder, LeadId)> = self
-                .waiting
-                .range(..(now, LeadId::from_u128(u128::MAX)))
-                .filter_map(|(_, id)| self.entries.get(id).map(|e| (e, *id)))
-                .filter(|(e, _)| zone_open(campaign, e.zone, now))
-                .map(|(e, id)| (e.order, id))
-                .take(n)
-                .collect();
-            if !late.is_empty() {
-                eligible.append(&mut late);
-                eligible.sort();
-                eligible.truncate(n);
-            }
-        }
-        let mut out: Vec<HopperLead> = eligible
-            .into_iter()
-            .map(|(order, lead_id)| HopperLead {
-                lead_id,
-                order,
-                ready_at: self.entries.get(&lead_id).and_then(|e| e.ready_at),
-            })
-            .collect();
+        let mut out = self.next_eligible(campaign, now, n);
         if out.len() < n {
             let listed: std::collections::HashSet<LeadId> = out.iter().map(|l| l.lead_id).collect();
             let later = self
@@ -276,12 +273,16 @@ fn zone_open(campaign: &Campaign, zone: Option<Zone>, now: DateTime<Utc>) -> boo
     }
 }
 
-/// The first `n` items of several sorted sets, in order.
-fn merge(sets: &[&BTreeSet<(DialOrder, LeadId)>], n: usize) -> Vec<(DialOrder, LeadId)> {
-    if let [only] = sets {
-        return only.iter().take(n).copied().collect();
-    }
-    let mut iters: Vec<_> = sets.iter().map(|s| s.iter().peekable()).collect();
+/// The first `n` items of several sorted sets that pass `keep`, in order.
+fn merge(
+    sets: &[&BTreeSet<(DialOrder, LeadId)>],
+    n: usize,
+    keep: impl Fn(&LeadId) -> bool,
+) -> Vec<(DialOrder, LeadId)> {
+    let mut iters: Vec<_> = sets
+        .iter()
+        .map(|s| s.iter().filter(|(_, id)| keep(id)).peekable())
+        .collect();
     let mut out = Vec::with_capacity(n.min(1024));
     while out.len() < n {
         let best = iters

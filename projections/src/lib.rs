@@ -27,7 +27,7 @@ pub mod model;
 pub mod runner;
 pub mod stats;
 
-pub use codec::{Cause, CodecError};
+pub use codec::CodecError;
 pub use model::{CallRecord, CallStatus, CampaignEntry, LeadEntry, ReadModel, UserEntry};
 pub use runner::{ProjectionError, Projections, RebuildReport, READ_MODEL_VERSION};
 pub use stats::Counters;

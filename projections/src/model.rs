@@ -210,11 +210,6 @@ impl ReadModel {
         self.campaigns.get(id)
     }
 
-    /// For the dialer, which moves hoppers forward in time.
-    pub fn campaign_mut(&mut self, id: &CampaignId) -> Option<&mut CampaignEntry> {
-        self.campaigns.get_mut(id)
-    }
-
     pub fn campaigns(&self) -> impl Iterator<Item = &CampaignEntry> {
         self.campaigns.values()
     }
@@ -405,6 +400,7 @@ impl ReadModel {
                 existing.version = version;
                 let lead = &existing.lead;
                 entry.hopper.set(id, Entry::of(lead, &entry.campaign));
+                entry.hopper.promote(event.at());
                 (
                     Some(before),
                     was_in_flight,
@@ -421,6 +417,7 @@ impl ReadModel {
                     return;
                 };
                 entry.hopper.set(id, Entry::of(&lead, &entry.campaign));
+                entry.hopper.promote(event.at());
                 entry.leads.push(id);
                 entry.phones.entry(lead.phone.clone()).or_insert(id);
                 let after = Contribution::of(&lead, &entry.campaign);

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
+use leadline::write::record::{self, Cause};
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::lead::{self, CallReport, DispositionRequest, LeadCommand, ReportedCallState};
 use leadline_domain::plans::{self, LeadInput, RecycleRequest};
@@ -20,7 +21,7 @@ use leadline_domain::{
 use leadline_projections::hopper::Entry;
 use leadline_projections::model::CallStatus;
 use leadline_projections::runner::fold_all;
-use leadline_projections::{codec, Cause, ReadModel};
+use leadline_projections::{codec, ReadModel};
 use leadline_storage::{EventLog, ExpectedVersion, LogLimits, MemoryLog};
 use proptest::prelude::*;
 
@@ -160,7 +161,7 @@ impl Driver {
             return;
         }
         let cause = Cause::new(Actor::System("test".into()));
-        let appends = codec::appends(&events, &cause, |s| self.version(s)).expect("encode");
+        let appends = record::appends(&events, &cause, |s| self.version(s)).expect("encode");
         self.log.submit(appends).wait().expect("append");
         let new = self
             .log
@@ -298,11 +299,10 @@ impl Driver {
                 let Some(id) = self.campaign(campaign) else {
                     return;
                 };
-                let picked = match self.model.campaign_mut(&id) {
-                    Some(entry) => {
-                        let campaign = entry.campaign.clone();
-                        entry.hopper.next_eligible(&campaign, now, usize::from(n))
-                    }
+                let picked = match self.model.campaign(&id) {
+                    Some(entry) => entry
+                        .hopper
+                        .next_eligible(&entry.campaign, now, usize::from(n)),
                     None => return,
                 };
                 for candidate in picked {
@@ -549,8 +549,8 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
         hopper_should.sort();
         assert_eq!(in_hopper, hopper_should, "hopper membership");
         eligible_now.sort();
-        let mut hopper = entry.hopper.clone();
-        let next: Vec<LeadId> = hopper
+        let next: Vec<LeadId> = entry
+            .hopper
             .next_eligible(&entry.campaign, now, usize::MAX)
             .iter()
             .map(|l| l.lead_id)

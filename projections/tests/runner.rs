@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use leadline::write::record::{self, Cause};
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::plans::{self, LeadInput};
 use leadline_domain::{user, Actor, CampaignId, Event, LeadId, LeadStatus, StreamName, UserId};
 use leadline_projections::history::{campaign_as_of, lead_as_of, stream_history};
-use leadline_projections::{codec, Cause, Projections};
+use leadline_projections::Projections;
 use leadline_storage::{EventLog, ExpectedVersion, MemoryLog, SledLog, SledOptions};
 
 fn at(text: &str) -> DateTime<Utc> {
@@ -20,7 +21,7 @@ fn at(text: &str) -> DateTime<Utc> {
 
 fn append(log: &dyn EventLog, events: &[Event]) -> u64 {
     let cause = Cause::new(Actor::User(UserId::from_u128(1)));
-    let appends = codec::appends(events, &cause, |_| ExpectedVersion::Any).expect("encode");
+    let appends = record::appends(events, &cause, |_| ExpectedVersion::Any).expect("encode");
     log.submit(appends).wait().expect("append").last_position()
 }
 

@@ -901,3 +901,70 @@ fn a_patch_keeps_absent_settings_and_clears_null_ones() {
     assert_eq!(after["name"], "Renamed");
     assert!(after["local_hours"].is_null());
 }
+
+/// Integrators push leads one request per CRM worker, while the dialer
+/// runs: every valid request is answered 200, none is refused because the
+/// others ran at the same time.
+#[test]
+fn concurrent_imports_into_a_dialing_campaign_are_all_accepted() {
+    const CLIENTS: usize = 50;
+    const LEADS_EACH: usize = 100;
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let campaign = api.campaign(
+        &key,
+        json!({"name": "CRM push", "timezone": "UTC", "default_region": "US",
+               "first_call_time": "00:00", "last_call_time": "23:59"}),
+    );
+    let path = format!("/api/v1/campaigns/{campaign}/leads");
+    let first: Vec<Value> = (0..200)
+        .map(|i| json!({"phone": format!("+1415300{i:04}")}))
+        .collect();
+    let (status, report) = api.post(&key, &path, json!({ "leads": first }));
+    assert_eq!(
+        (status, report["imported"].as_u64()),
+        (StatusCode::OK, Some(200)),
+        "{report}"
+    );
+    let (status, started) = api.post(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/start"),
+        json!({}),
+    );
+    assert_eq!(status, StatusCode::OK, "{started}");
+
+    let barrier = std::sync::Barrier::new(CLIENTS);
+    let answers: Vec<(StatusCode, Value)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..CLIENTS)
+            .map(|client| {
+                let (api, key, path, barrier) = (&api, &key, &path, &barrier);
+                scope.spawn(move || {
+                    let leads: Vec<Value> = (0..LEADS_EACH)
+                        .map(|i| json!({"phone": format!("+1415{}{i:04}", 400 + client)}))
+                        .collect();
+                    barrier.wait();
+                    api.post(key, path, json!({ "leads": leads }))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("client thread"))
+            .collect()
+    });
+    for (status, report) in &answers {
+        assert_eq!(*status, StatusCode::OK, "{report}");
+        assert_eq!(report["imported"], LEADS_EACH as u64, "{report}");
+    }
+    let (_, stats) = api.get(&key, &format!("/api/v1/campaigns/{campaign}/stats"));
+    assert_eq!(
+        stats["total"],
+        (200 + CLIENTS * LEADS_EACH) as u64,
+        "{stats}"
+    );
+    assert!(
+        stats["dials"].as_u64().unwrap_or(0) > 0,
+        "the campaign was dialing meanwhile: {stats}"
+    );
+}

@@ -13,13 +13,13 @@ use std::process::{Output, Stdio};
 
 use chrono::{DateTime, Duration, Utc};
 use common::leadline;
+use leadline::write::record::{self, Cause};
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::events::{CallEnded, CallPlaced, CampaignTransition, LeadDialed, LeadQueued};
 use leadline_domain::plans::{self, LeadInput};
 use leadline_domain::{
     user, Actor, CallId, CallOutcome, CampaignId, Event, LeadId, LeadStatus, PhoneNumber, UserId,
 };
-use leadline_projections::{codec, Cause};
 use leadline_storage::{chunk, keys, EventLog, ExpectedVersion, SledLog, SledOptions};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -44,7 +44,7 @@ fn seeded(extra_leads: usize) -> (TempDir, u64) {
     let user_id = UserId::from_u128(1);
     let cause = Cause::new(Actor::User(user_id));
     let append = |events: &[Event]| {
-        let appends = codec::appends(events, &cause, |_| ExpectedVersion::Any).expect("encode");
+        let appends = record::appends(events, &cause, |_| ExpectedVersion::Any).expect("encode");
         log.submit(appends).wait().expect("append");
     };
 

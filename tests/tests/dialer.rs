@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use leadline::dialer::{DialerConfig, Engine};
+use leadline::write::record::{self, Cause};
+use leadline::write::CommandRunner;
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::plans::{self, LeadInput};
 use leadline_domain::{user, Actor, CampaignId, Event, LeadId, StreamName, UserId};
-use leadline_projections::{codec, Cause, Projections, ReadModel};
+use leadline_projections::{Projections, ReadModel};
 use leadline_storage::{EventLog, ExpectedVersion, LogLimits, MemoryLog};
 
 struct World {
@@ -33,7 +35,8 @@ impl World {
         ));
         let projections = Projections::open(log.clone()).expect("projections");
         projections.follow().expect("follow");
-        let engine = Engine::simulated(log.clone(), projections.clone(), config);
+        let engine =
+            Engine::simulated(CommandRunner::new(log.clone(), projections.clone()), config);
         World {
             log,
             projections,
@@ -47,7 +50,7 @@ impl World {
         let appends = {
             let model = self.projections.read();
             let events = decide(&model);
-            codec::appends(&events, &Cause::new(Actor::System("test".into())), |s| {
+            record::appends(&events, &Cause::new(Actor::System("test".into())), |s| {
                 let v = match s {
                     StreamName::User(id) => model.user(id).map(|e| e.version),
                     StreamName::Campaign(id) => model.campaign(id).map(|e| e.version),
@@ -199,7 +202,10 @@ impl World {
         self.projections.stop();
         self.projections = Projections::open(self.log.clone()).expect("projections");
         self.projections.follow().expect("follow");
-        self.engine = Engine::simulated(self.log.clone(), self.projections.clone(), config);
+        self.engine = Engine::simulated(
+            CommandRunner::new(self.log.clone(), self.projections.clone()),
+            config,
+        );
     }
 
     /// Every call of a campaign, in dial order.

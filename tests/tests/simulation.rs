@@ -15,6 +15,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use leadline::dialer::placer::{CallPlacer, OutboundCall, ProviderEvent};
 use leadline::dialer::{DialerConfig, Engine};
+use leadline::write::record::{self, Cause};
+use leadline::write::CommandRunner;
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::lead::{DispositionRequest, LeadCommand};
 use leadline_domain::plans::{self, LeadInput, RecycleRequest};
@@ -23,7 +25,7 @@ use leadline_domain::{
     PhoneNumber, StreamName, UserId,
 };
 use leadline_projections::runner::fold_all;
-use leadline_projections::{codec, Cause, Projections, ReadModel};
+use leadline_projections::{codec, Projections, ReadModel};
 use leadline_storage::{EventLog, ExpectedVersion, LogLimits, MemoryLog};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -215,8 +217,7 @@ impl Sim {
         let projections = Projections::open(log.clone()).expect("projections");
         projections.follow().expect("follow");
         let engine = Engine::new(
-            log.clone(),
-            projections.clone(),
+            CommandRunner::new(log.clone(), projections.clone()),
             config.clone(),
             placer(seed),
         );
@@ -273,7 +274,7 @@ impl Sim {
             if events.is_empty() {
                 return;
             }
-            codec::appends(
+            record::appends(
                 &events,
                 &Cause::new(Actor::System("operator".into())),
                 |s| {
@@ -646,8 +647,7 @@ impl Sim {
         self.projections = Projections::open(self.log.clone()).expect("projections");
         self.projections.follow().expect("follow");
         self.engine = Engine::new(
-            self.log.clone(),
-            self.projections.clone(),
+            CommandRunner::new(self.log.clone(), self.projections.clone()),
             self.config.clone(),
             placer(self.seed.wrapping_add(self.now.timestamp() as u64)),
         );

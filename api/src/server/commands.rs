@@ -1,69 +1,46 @@
-//! Running a command: decide from the read models, append the events with
-//! the stream versions the decision saw, and answer once the events are
-//! durable and visible. A stream that moved meanwhile is a conflict: wait
-//! for the read models to catch up and decide again.
+//! HTTP commands on the one write path ([`crate::write::CommandRunner`]):
+//! a handler's decision returns its events and its answer; the runner's
+//! outcomes become problem+json answers.
 
-use leadline_domain::{Event, StreamName};
-use leadline_projections::{codec, Cause, ReadModel};
-use leadline_storage::{ExpectedVersion, LogError};
+use leadline_domain::Event;
+use leadline_projections::ReadModel;
 
 use super::error::ApiError;
-use super::limits::COMMAND_TRIES_MAX;
 use super::state::AppState;
+use crate::write::{Cause, Decision, RunError};
 
-/// The stream version a decision on `model` saw.
-pub fn expected_version(model: &ReadModel, stream: &StreamName) -> ExpectedVersion {
-    let version = match stream {
-        StreamName::User(id) => model.user(id).map(|e| e.version),
-        StreamName::Campaign(id) => model.campaign(id).map(|e| e.version),
-        StreamName::Lead(id) => model.lead(id).map(|e| e.version),
-    };
-    ExpectedVersion::Exact(version.unwrap_or(0))
-}
+pub use crate::write::Done;
 
-/// A command's result and the log position that reflects it.
-pub struct Done<T> {
-    pub value: T,
-    pub position: u64,
-}
-
-/// Decides on the current read models and appends the events; retries when
-/// a stream moved. `decide` returns the events and the answer.
+/// Decides on the current read models and appends the events (see
+/// [`crate::write`]). `decide` returns the events and the answer.
 pub async fn execute<T>(
     state: &AppState,
     cause: &Cause,
     mut decide: impl FnMut(&ReadModel) -> Result<(Vec<Event>, T), ApiError>,
 ) -> Result<Done<T>, ApiError> {
-    for _ in 0..COMMAND_TRIES_MAX {
-        let (appends, value) = {
-            let model = state.projections.read();
-            let (events, value) = decide(&model)?;
-            if events.is_empty() {
-                return Ok(Done {
-                    value,
-                    position: model.position(),
-                });
-            }
-            let appends = codec::appends(&events, cause, |s| expected_version(&model, s))
-                .map_err(|e| ApiError::internal(e.to_string()))?;
-            (appends, value)
-        };
-        match state.log.submit(appends).await {
-            Ok(outcome) => {
-                let position = outcome.last_position();
-                state
-                    .metrics
-                    .events_appended(outcome.positions.len() as u64);
-                state.wait_visible(position).await?;
-                return Ok(Done { value, position });
-            }
-            Err(LogError::Conflict { .. }) => {
-                state.wait_visible(state.log.last_position()).await?;
-            }
-            Err(e) => return Err(e.into()),
-        }
+    let done = state
+        .commands
+        .run(cause, |model| {
+            decide(model).map(|(events, value)| Decision::new(events, value))
+        })
+        .await
+        .map_err(run_error)?;
+    state.metrics.events_appended(done.appended as u64);
+    Ok(done)
+}
+
+fn run_error(error: RunError<ApiError>) -> ApiError {
+    match error {
+        RunError::Decide(e) => e,
+        RunError::Log(e) => e.into(),
+        RunError::Codec(e) => ApiError::internal(e.to_string()),
+        RunError::NotVisible {
+            failure: Some(failure),
+            ..
+        } => ApiError::unavailable(format!(
+            "the read models stopped folding the log: {failure}"
+        )),
+        e @ RunError::NotVisible { failure: None, .. } => ApiError::unavailable(e.to_string()),
+        e @ RunError::Contended => ApiError::unavailable(format!("{e}; try again")),
     }
-    Err(ApiError::conflict(
-        "the resource kept changing while this request ran; try again",
-    ))
 }

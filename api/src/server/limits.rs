@@ -21,9 +21,6 @@ pub const HOPPER_LIST_MAX: usize = 1_000;
 pub const EVENTS_PAGE_MAX: usize = 1_000;
 /// Contact ids in one campaign creation.
 pub const CONTACT_IDS_MAX: usize = 10_000;
-/// Tries of a command whose streams moved meanwhile (optimistic concurrency).
-pub const COMMAND_TRIES_MAX: usize = 8;
-/// How long a command waits for its events to show in the read models.
-pub const VISIBLE_WAIT_MS: u64 = 10_000;
+
 /// Open Server-Sent Events streams at once.
 pub const SSE_STREAMS_MAX: usize = 256;

@@ -29,6 +29,7 @@ use self::state::AppState;
 use crate::dialer::placer::CallPlacer;
 use crate::dialer::providers::{self, HttpPlacer, ProviderName, WebhookSecrets};
 use crate::dialer::simulator::Simulator;
+use crate::write::CommandRunner;
 
 /// Which telephony provider places calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -115,9 +116,9 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .follow()
         .map_err(|e| format!("cannot start the projections thread: {e}"))?;
     let stop_dialer = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let commands = CommandRunner::new(shared_log.clone(), projections.clone());
     let dialer = crate::dialer::spawn(
-        shared_log.clone(),
-        projections.clone(),
+        commands.clone(),
         crate::dialer::DialerConfig {
             system_concurrent_calls: args.system_concurrent_calls,
             stale_call_ms: args.stale_call_ms,
@@ -132,6 +133,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         clock: Arc::new(chrono::Utc::now),
         log: shared_log,
         projections: projections.clone(),
+        commands,
         admin_digest,
         metrics: Arc::new(Metrics::new()),
         sse_streams: AtomicUsize::new(0),

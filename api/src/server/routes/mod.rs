@@ -12,8 +12,8 @@ pub mod webhooks;
 
 use std::str::FromStr;
 
+use crate::write::Cause;
 use actix_web::web;
-use leadline_projections::Cause;
 use serde::Deserialize;
 
 use super::auth::Principal;

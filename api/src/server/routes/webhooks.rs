@@ -11,10 +11,10 @@
 
 use std::time::{Duration, Instant};
 
+use crate::write::Cause;
 use actix_web::{web, HttpRequest, HttpResponse};
 use leadline_domain::lead::{self, LeadCommand};
 use leadline_domain::{Actor, CallId};
-use leadline_projections::Cause;
 use serde::Serialize;
 use utoipa::ToSchema;
 

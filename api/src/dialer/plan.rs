@@ -1,0 +1,188 @@
+//! Planning one round of dials on the read models: who gets the free
+//! slots, and the domain's decision for each lead picked.
+//!
+//! Free slots per user (their limit minus calls in flight) and for the
+//! system are dealt round-robin across users with eligible leads
+//! (`leadline_domain::allocation`); each user's next leads come from the
+//! hoppers of their active campaigns in dial order, checked against the
+//! domain's eligibility; each picked lead is then dialed, or barred by the
+//! do-not-call list, by `leadline_domain::dialing::dial_now`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use leadline_domain::allocation::{allocate, free_slots, UserDemand};
+use leadline_domain::dialing::dial_now;
+use leadline_domain::lead::DialOrder;
+use leadline_domain::{
+    eligibility, CallId, CampaignId, CampaignStatus, Event, LeadId, StreamName, UserId,
+};
+use leadline_projections::ReadModel;
+
+use super::placer::OutboundCall;
+
+/// What the planner needs besides the read models.
+pub struct PlanInput<'a> {
+    pub system_concurrent_calls: u32,
+    pub dials_per_step_max: usize,
+    /// The user served last, where round-robin goes on from.
+    pub last_served: Option<UserId>,
+    /// When each paced campaign last dialed.
+    pub last_dial: &'a HashMap<CampaignId, DateTime<Utc>>,
+}
+
+/// A round of dials.
+#[derive(Default)]
+pub struct DialPlan {
+    pub events: Vec<Event>,
+    /// The calls to place once the events are durable.
+    pub dials: Vec<(CallId, LeadId, CampaignId)>,
+    /// The campaigns whose leads it dials: checked at append time, so a
+    /// pause acknowledged before the append makes the round fail.
+    pub campaigns: Vec<StreamName>,
+    pub last_served: Option<UserId>,
+}
+
+/// A lead a user could dial now, in dial order.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Candidate {
+    order: DialOrder,
+    lead_id: LeadId,
+}
+
+/// The dials of a round at `now`, or `None` when there is nothing to dial.
+pub fn plan_dials(
+    model: &ReadModel,
+    input: &PlanInput<'_>,
+    now: DateTime<Utc>,
+) -> Option<DialPlan> {
+    let system_free = free_slots(input.system_concurrent_calls, model.system_in_flight());
+    if system_free == 0 {
+        return None;
+    }
+    let demand_leads = demand(model, input, now);
+    if demand_leads.is_empty() {
+        return None;
+    }
+    let lead_lists: Vec<(UserId, u32, Vec<LeadId>)> = demand_leads
+        .iter()
+        .map(|(user, (free, leads))| (*user, *free, leads.iter().map(|c| c.lead_id).collect()))
+        .collect();
+    let demands: Vec<UserDemand<'_>> = lead_lists
+        .iter()
+        .map(|(user, free, leads)| UserDemand {
+            user_id: *user,
+            free_slots: *free,
+            leads,
+        })
+        .collect();
+    let slots = system_free.min(u32::try_from(input.dials_per_step_max).unwrap_or(u32::MAX));
+    let allocation = allocate(slots, &demands, input.last_served);
+    let mut plan = DialPlan {
+        last_served: allocation.last_served,
+        ..DialPlan::default()
+    };
+    let mut seen = HashSet::new();
+    let mut campaigns = HashSet::new();
+    for dial in allocation.dials {
+        if !seen.insert(dial.lead_id) {
+            continue;
+        }
+        let Some(entry) = model.lead(&dial.lead_id) else {
+            continue;
+        };
+        let Some(campaign) = model.campaign(&entry.lead.campaign_id) else {
+            continue;
+        };
+        let on_dnc = model
+            .user(&campaign.campaign.owner)
+            .is_some_and(|u| u.user.is_dnc(&entry.lead.phone));
+        let call_id = CallId::from_uuid(uuid::Uuid::now_v7());
+        let Ok(events) = dial_now(&entry.lead, &campaign.campaign, on_dnc, call_id, now) else {
+            continue;
+        };
+        if campaigns.insert(campaign.campaign.id) {
+            plan.campaigns
+                .push(StreamName::Campaign(campaign.campaign.id));
+        }
+        if events.iter().any(|e| matches!(e, Event::LeadDialed(_))) {
+            plan.dials
+                .push((call_id, dial.lead_id, campaign.campaign.id));
+        }
+        plan.events.extend(events);
+    }
+    (!plan.events.is_empty()).then_some(plan)
+}
+
+/// Each user with free slots and eligible leads: the slots, and the best
+/// leads first, at most that many.
+fn demand(
+    model: &ReadModel,
+    input: &PlanInput<'_>,
+    now: DateTime<Utc>,
+) -> BTreeMap<UserId, (u32, Vec<Candidate>)> {
+    let mut demand_leads = BTreeMap::new();
+    for user in model.users() {
+        let free = free_slots(user.user.concurrent_calls_limit, user.in_flight);
+        if free == 0 {
+            continue;
+        }
+        let mut candidates = Vec::new();
+        for entry in model.campaigns_of(&user.user.id, Some(CampaignStatus::Active), now) {
+            let campaign = &entry.campaign;
+            let delay = campaign.settings.dial_delay_ms;
+            if let (Some(delay), Some(last)) = (delay, input.last_dial.get(&campaign.id)) {
+                if *last + Duration::milliseconds(i64::from(delay)) > now {
+                    continue;
+                }
+            }
+            // Paced campaigns dial one lead per delay.
+            let wanted = if delay.is_some() { 1 } else { free as usize };
+            for item in entry.hopper.next_eligible(campaign, now, wanted) {
+                let Some(lead) = model.lead(&item.lead_id) else {
+                    continue;
+                };
+                if !eligibility(&lead.lead, campaign, now).is_eligible() {
+                    continue;
+                }
+                candidates.push(Candidate {
+                    order: item.order,
+                    lead_id: item.lead_id,
+                });
+            }
+        }
+        if candidates.is_empty() {
+            continue;
+        }
+        candidates.sort();
+        candidates.truncate(free as usize);
+        demand_leads.insert(user.user.id, (free, candidates));
+    }
+    demand_leads
+}
+
+/// A dialed call as the provider needs it: the number and the campaign's
+/// provider settings.
+pub fn outbound_call(
+    model: &ReadModel,
+    call_id: CallId,
+    lead_id: LeadId,
+    dialed_at: DateTime<Utc>,
+) -> Option<OutboundCall> {
+    let lead = &model.lead(&lead_id)?.lead;
+    let provider = &model
+        .campaign(&lead.campaign_id)?
+        .campaign
+        .settings
+        .provider;
+    Some(OutboundCall {
+        call_id,
+        lead_id,
+        phone: lead.phone.clone(),
+        agent_id: provider.agent_id.clone(),
+        caller_id: provider.caller_id.clone(),
+        next_action: provider.next_action.clone(),
+        extra: provider.extra.clone(),
+        dialed_at,
+    })
+}
