@@ -1,6 +1,8 @@
 //! The embedded, durable log on sled, with a single writer thread doing
 //! group commit. See the crate docs for the durability reasoning.
 
+mod tree;
+
 use crate::hash::HashMap;
 use std::fs::{File, OpenOptions};
 use std::ops::ControlFlow;
@@ -11,24 +13,22 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::sync::{oneshot, watch};
-use uuid::Uuid;
 
-use crate::chunk::{self, ChunkWriter};
+use crate::chunk::ChunkWriter;
 use crate::keys;
-use crate::planner::{self, Group, Index, Tail};
-use crate::record::{ChainHash, RecordView, HASH_LEN};
-use crate::verify::{self, EventVisitor, RawLog, StreamEntryVisitor};
+use crate::planner::{self, Group, Tail};
+use crate::record::{RecordView, HASH_LEN};
+use crate::verify;
 use crate::{
     block_on, system_clock, AppendOutcome, AppendTicket, Clock, Durable, EventLog, LogError,
     LogLimits, RecordedEvent, StreamAppend, VerifyReport,
 };
+use tree::LogTree;
 
 /// sled's segment size. It sets sled's blob threshold (a quarter of it):
 /// nodes larger than that go to separate files sled never syncs. At 8 MiB
 /// the threshold is 2 MiB, above any leaf node of 17 maximal events.
 const SEGMENT_SIZE_BYTES: usize = 8 * 1024 * 1024;
-/// The sled tree holding the log; other trees may hold projection state.
-const LOG_TREE: &str = "log";
 /// Stream heads the writer keeps in memory; past this the cache is
 /// cleared and refilled from the stream index on demand.
 const STREAM_HEADS_CACHED_MAX: usize = 1_000_000;
@@ -78,7 +78,7 @@ enum Command {
 
 struct Shared {
     db: sled::Db,
-    tree: sled::Tree,
+    tree: LogTree,
     durable: Durable,
     limits: LogLimits,
     /// Set after a failed write or sync; nothing about the disk can be
@@ -126,8 +126,8 @@ impl SledLog {
             .flush_every_ms(Some(options.flush_every_ms))
             .mode(sled::Mode::HighThroughput);
         let db = open_locked(&dir, || config.open())?;
-        let tree = db.open_tree(LOG_TREE)?;
-        let tail = read_tail(&tree)?;
+        let tree = LogTree::open(&db)?;
+        let tail = tree.tail()?;
         let data_path = dir.join("db");
         let data_file = OpenOptions::new()
             .write(true)
@@ -187,7 +187,7 @@ impl SledLog {
             .path(dir.as_ref())
             .segment_size(SEGMENT_SIZE_BYTES);
         let db = open_locked(dir.as_ref(), || config.open())?;
-        let tree = db.open_tree(LOG_TREE)?;
+        let tree = db.open_tree(tree::LOG_TREE)?;
         Ok((db, tree))
     }
 
@@ -222,15 +222,6 @@ impl SledLog {
             },
             TrySendError::Disconnected(_) => LogError::Closed,
         })
-    }
-
-    fn event_at(&self, position: u64) -> Result<RecordedEvent, LogError> {
-        let bytes =
-            record_bytes(&self.shared.tree, position)?.ok_or_else(|| LogError::Corrupt {
-                position,
-                detail: "the stream index points to a missing event".into(),
-            })?;
-        parse(position, &bytes).map(|view| view.to_owned_event())
     }
 }
 
@@ -273,34 +264,7 @@ impl EventLog for SledLog {
         visit: &mut dyn FnMut(RecordView<'_>) -> ControlFlow<()>,
     ) -> Result<u64, LogError> {
         let last = up_to.min(self.shared.durable.get());
-        if after >= last {
-            return Ok(after);
-        }
-        let mut visited = after;
-        let start = chunk_start(&self.shared.tree, after + 1)?;
-        for entry in self
-            .shared
-            .tree
-            .range(keys::event_key(start)..=keys::event_key(last))
-        {
-            let (key, value) = entry?;
-            let first = keys::position_of_event_key(&key).unwrap_or(visited + 1);
-            for record in chunk::records(first, &value) {
-                let (position, bytes) = record.map_err(framing)?;
-                if position <= after {
-                    continue;
-                }
-                if position > last {
-                    return Ok(visited);
-                }
-                let view = parse(position, bytes)?;
-                visited = position;
-                if visit(view).is_break() {
-                    return Ok(visited);
-                }
-            }
-        }
-        Ok(visited)
+        self.shared.tree.scan(after, last, visit)
     }
 
     fn read_stream(
@@ -311,38 +275,14 @@ impl EventLog for SledLog {
     ) -> Result<Vec<RecordedEvent>, LogError> {
         let max = max.min(self.shared.limits.read_events_max);
         let durable = self.shared.durable.get();
-        let start = keys::stream_key(stream, from_version.max(1));
-        let end = keys::stream_key(stream, u64::MAX);
-        let mut events = Vec::new();
-        for entry in self.shared.tree.range(start..=end).take(max) {
-            let (_, value) = entry?;
-            let position = keys::decode_u64(&value).ok_or_else(|| LogError::Corrupt {
-                position: 0,
-                detail: format!("malformed stream index entry for `{stream}`"),
-            })?;
-            if position > durable {
-                break;
-            }
-            events.push(self.event_at(position)?);
-        }
-        Ok(events)
+        self.shared
+            .tree
+            .read_stream(stream, from_version, max, durable)
     }
 
     fn stream_version(&self, stream: &str) -> Result<u64, LogError> {
         let durable = self.shared.durable.get();
-        for entry in self
-            .shared
-            .tree
-            .scan_prefix(keys::stream_prefix(stream))
-            .rev()
-        {
-            let (key, value) = entry?;
-            let position = keys::decode_u64(&value).unwrap_or(u64::MAX);
-            if position <= durable {
-                return Ok(keys::parse_stream_key(&key).map_or(0, |(_, v)| v));
-            }
-        }
-        Ok(0)
+        self.shared.tree.stream_version(stream, durable)
     }
 
     fn last_position(&self) -> u64 {
@@ -358,11 +298,7 @@ impl EventLog for SledLog {
     }
 
     fn checkpoint(&self, name: &str) -> Result<Option<u64>, LogError> {
-        Ok(self
-            .shared
-            .tree
-            .get(keys::checkpoint_key(name))?
-            .and_then(|v| keys::decode_u64(&v)))
+        self.shared.tree.checkpoint(name)
     }
 
     fn save_checkpoint(&self, name: &str, position: u64) -> Result<(), LogError> {
@@ -386,7 +322,7 @@ impl EventLog for SledLog {
     fn verify(&self) -> Result<VerifyReport, LogError> {
         let up_to = self.shared.durable.get();
         verify::verify(
-            &TreeRaw(&self.shared.tree),
+            &self.shared.tree,
             up_to,
             self.shared.limits.verify_problems_listed_max,
         )
@@ -430,67 +366,6 @@ fn open_locked(
     }
 }
 
-fn parse(position: u64, bytes: &[u8]) -> Result<RecordView<'_>, LogError> {
-    RecordView::parse(bytes).map_err(|e| LogError::Corrupt {
-        position,
-        detail: e.to_string(),
-    })
-}
-
-fn read_tail(tree: &sled::Tree) -> Result<Tail, LogError> {
-    let last = tree
-        .range(keys::event_key(0)..=keys::event_key(u64::MAX))
-        .next_back()
-        .transpose()?;
-    let Some((key, value)) = last else {
-        return Ok(Tail::empty());
-    };
-    let first = keys::position_of_event_key(&key).unwrap_or(0);
-    let mut tail = None;
-    for record in chunk::records(first, &value) {
-        let (position, bytes) = record.map_err(framing)?;
-        tail = Some(Tail::after(&parse(position, bytes)?));
-    }
-    tail.ok_or(LogError::Corrupt {
-        position: first,
-        detail: "the last chunk holds no record".into(),
-    })
-}
-
-/// The key position of the chunk holding `position` (or `position` itself
-/// when no chunk starts at or before it).
-fn chunk_start(tree: &sled::Tree, position: u64) -> Result<u64, LogError> {
-    let found = tree
-        .range(keys::event_key(0)..=keys::event_key(position))
-        .next_back()
-        .transpose()?;
-    Ok(found
-        .and_then(|(key, _)| keys::position_of_event_key(&key))
-        .unwrap_or(position))
-}
-
-/// The stored bytes of the record at `position`, if there is one.
-fn record_bytes(tree: &sled::Tree, position: u64) -> Result<Option<Vec<u8>>, LogError> {
-    let start = chunk_start(tree, position)?;
-    let Some(chunk) = tree.get(keys::event_key(start))? else {
-        return Ok(None);
-    };
-    for record in chunk::records(start, &chunk) {
-        let (at, bytes) = record.map_err(framing)?;
-        if at == position {
-            return Ok(Some(bytes.to_vec()));
-        }
-    }
-    Ok(None)
-}
-
-fn framing(e: chunk::FramingError) -> LogError {
-    LogError::Corrupt {
-        position: e.position,
-        detail: e.detail,
-    }
-}
-
 fn sync(file: &File, path: &Path) -> Result<(), LogError> {
     file.sync_data().map_err(|source| LogError::Io {
         path: path.to_path_buf(),
@@ -502,7 +377,7 @@ fn sync(file: &File, path: &Path) -> Result<(), LogError> {
 /// it to the syncer. Owns the tail and the stream-head cache, which run
 /// ahead of what is durable by the groups the syncer has not finished.
 struct Writer {
-    tree: sled::Tree,
+    tree: LogTree,
     heads: HashMap<String, u64>,
     tail: Tail,
     shared: Arc<Shared>,
@@ -602,10 +477,7 @@ impl Writer {
         for command in commands {
             match command {
                 Command::Append { appends, reply } => {
-                    let mut index = TreeIndex {
-                        tree: &self.tree,
-                        heads: &self.heads,
-                    };
+                    let mut index = self.tree.index(&self.heads);
                     let result = group.plan(&mut index, &appends, now_us);
                     pending.appends.push((reply, result));
                 }
@@ -662,7 +534,7 @@ impl Writer {
         for (name, position) in checkpoints {
             batch.insert(keys::checkpoint_key(name), &position.to_be_bytes());
         }
-        Ok(self.tree.apply_batch(batch)?)
+        self.tree.apply(batch)
     }
 }
 
@@ -769,111 +641,5 @@ fn refuse(command: Command, error: LogError) {
         Command::Checkpoint { reply, .. } | Command::Flush { reply } => {
             let _ = reply.send(Err(error));
         }
-    }
-}
-
-/// The planner's view of the stored log.
-struct TreeIndex<'a> {
-    tree: &'a sled::Tree,
-    heads: &'a HashMap<String, u64>,
-}
-
-impl Index for TreeIndex<'_> {
-    fn position_of_id(&self, id: &Uuid) -> Result<Option<u64>, LogError> {
-        Ok(self
-            .tree
-            .get(keys::id_key(id))?
-            .and_then(|v| keys::decode_u64(&v)))
-    }
-
-    fn stream_head(&mut self, stream: &str) -> Result<u64, LogError> {
-        if let Some(version) = self.heads.get(stream) {
-            return Ok(*version);
-        }
-        // Most uncached streams are new (a lead just imported): one point
-        // lookup of version 1 says so, far cheaper than a reverse scan.
-        if !self.tree.contains_key(keys::stream_key(stream, 1))? {
-            return Ok(0);
-        }
-        let last = self
-            .tree
-            .scan_prefix(keys::stream_prefix(stream))
-            .next_back()
-            .transpose()?;
-        Ok(last
-            .and_then(|(key, _)| keys::parse_stream_key(&key).map(|(_, v)| v))
-            .unwrap_or(0))
-    }
-}
-
-/// The verifier's view of the stored log.
-struct TreeRaw<'a>(&'a sled::Tree);
-
-impl RawLog for TreeRaw<'_> {
-    fn for_each_event(&self, up_to: u64, visit: &mut EventVisitor<'_>) -> Result<(), LogError> {
-        for entry in self.0.range(keys::event_key(0)..=keys::event_key(up_to)) {
-            let (key, value) = entry?;
-            let Some(first) = keys::position_of_event_key(&key) else {
-                continue;
-            };
-            for record in chunk::records(first, &value) {
-                match record {
-                    Ok((position, _)) if position > up_to => return Ok(()),
-                    Ok((position, bytes)) => visit(position, Ok(bytes)),
-                    Err(e) => visit(e.position, Err(e.detail)),
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn event_bytes(&self, position: u64) -> Result<Option<Vec<u8>>, LogError> {
-        match record_bytes(self.0, position) {
-            // Broken framing is reported by the walk itself; here it only
-            // means the record cannot be found.
-            Err(LogError::Corrupt { .. }) => Ok(None),
-            other => other,
-        }
-    }
-
-    fn stream_entry(&self, stream: &str, version: u64) -> Result<Option<u64>, LogError> {
-        Ok(self
-            .0
-            .get(keys::stream_key(stream, version))?
-            .and_then(|v| keys::decode_u64(&v)))
-    }
-
-    fn id_entry(&self, id: &Uuid) -> Result<Option<u64>, LogError> {
-        Ok(self
-            .0
-            .get(keys::id_key(id))?
-            .and_then(|v| keys::decode_u64(&v)))
-    }
-
-    fn for_each_stream_entry(&self, visit: &mut StreamEntryVisitor<'_>) -> Result<(), LogError> {
-        for entry in self.0.scan_prefix([keys::STREAM]) {
-            let (key, value) = entry?;
-            visit(keys::parse_stream_key(&key), keys::decode_u64(&value));
-        }
-        Ok(())
-    }
-
-    fn for_each_id_entry(
-        &self,
-        visit: &mut dyn FnMut(Option<Uuid>, Option<u64>),
-    ) -> Result<(), LogError> {
-        for entry in self.0.scan_prefix([keys::ID]) {
-            let (key, value) = entry?;
-            visit(keys::parse_id_key(&key), keys::decode_u64(&value));
-        }
-        Ok(())
-    }
-
-    fn head(&self) -> Result<Option<(u64, ChainHash)>, LogError> {
-        Ok(self.0.get(keys::META_HEAD)?.and_then(|v| {
-            let position = keys::decode_u64(v.get(..8)?)?;
-            let hash: ChainHash = v.get(8..)?.try_into().ok()?;
-            Some((position, hash))
-        }))
     }
 }
