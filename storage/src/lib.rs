@@ -24,7 +24,8 @@
 //! disk's write cache and does not persist file metadata (sled issue
 //! #1452). The sled backend therefore `fdatasync`s sled's data file itself
 //! after each flush, before acknowledging anything. One sync per event would
-//! cap the log at the disk's sync rate, so appends are group-committed:
+//! cap the log at the disk's sync rate, so appends are group-committed
+//! (`sled_log/commit.rs`):
 //!
 //! 1. a single writer thread takes every append that is waiting, decides
 //!    them (limits, idempotency, versions, positions, hash chain) and applies
