@@ -201,7 +201,22 @@ pub trait EventLog: Send + Sync {
     }
 
     /// Up to `max` durable events after position `after`, in log order.
-    fn read_all(&self, after: u64, max: usize) -> Result<Vec<RecordedEvent>, LogError>;
+    /// Built on [`EventLog::scan`], so every backend pages the same way.
+    fn read_all(&self, after: u64, max: usize) -> Result<Vec<RecordedEvent>, LogError> {
+        let max = self.limits().read_page(max);
+        // `max` is often a caller's "everything"; the page limit alone is
+        // too large to reserve up front.
+        let mut events = Vec::with_capacity(max.min(4096));
+        self.scan(after, u64::MAX, &mut |view| {
+            events.push(view.to_owned_event());
+            if events.len() >= max {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(events)
+    }
 
     /// Visits durable events after `after` in log order without copying
     /// them, until the visitor breaks or `up_to` is passed. Returns the

@@ -108,20 +108,6 @@ impl EventLog for MemoryLog {
         AppendTicket::ready(result)
     }
 
-    fn read_all(&self, after: u64, max: usize) -> Result<Vec<RecordedEvent>, LogError> {
-        let max = max.min(self.limits.read_events_max);
-        let mut events = Vec::new();
-        self.scan(after, u64::MAX, &mut |view| {
-            events.push(view.to_owned_event());
-            if events.len() >= max {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
-        Ok(events)
-    }
-
     fn scan(
         &self,
         after: u64,
@@ -159,7 +145,7 @@ impl EventLog for MemoryLog {
         positions
             .iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .take(max.min(self.limits.read_events_max))
+            .take(self.limits.read_page(max))
             .map(|&position| {
                 RecordView::parse(&state.records[(position - 1) as usize])
                     .map(|v| v.to_owned_event())

@@ -165,20 +165,6 @@ impl EventLog for SledLog {
         self.queue.append(appends)
     }
 
-    fn read_all(&self, after: u64, max: usize) -> Result<Vec<RecordedEvent>, LogError> {
-        let max = max.min(self.shared.limits.read_events_max);
-        let mut events = Vec::with_capacity(max.min(4096));
-        self.scan(after, u64::MAX, &mut |view| {
-            events.push(view.to_owned_event());
-            if events.len() >= max {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
-        Ok(events)
-    }
-
     fn scan(
         &self,
         after: u64,
@@ -195,7 +181,7 @@ impl EventLog for SledLog {
         from_version: u64,
         max: usize,
     ) -> Result<Vec<RecordedEvent>, LogError> {
-        let max = max.min(self.shared.limits.read_events_max);
+        let max = self.shared.limits.read_page(max);
         let durable = self.shared.durable.get();
         self.shared
             .tree
