@@ -67,6 +67,7 @@ mod limits;
 mod memory;
 mod planner;
 pub mod record;
+mod scan;
 mod sled_log;
 mod verify;
 

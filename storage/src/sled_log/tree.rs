@@ -15,6 +15,7 @@ use crate::chunk;
 use crate::keys;
 use crate::planner::{Index, Tail};
 use crate::record::{ChainHash, RecordView};
+use crate::scan::{parse_at, visit_records};
 use crate::verify::{EventVisitor, RawLog, StreamEntryVisitor};
 use crate::{LogError, RecordedEvent};
 
@@ -49,7 +50,7 @@ impl LogTree {
         let mut tail = None;
         for record in chunk::records(first, &value) {
             let (position, bytes) = record.map_err(framing)?;
-            tail = Some(Tail::after(&parse(position, bytes)?));
+            tail = Some(Tail::after(&parse_at(position, bytes)?));
         }
         tail.ok_or(LogError::Corrupt {
             position: first,
@@ -73,19 +74,9 @@ impl LogTree {
         for entry in self.0.range(keys::event_key(start)..=keys::event_key(last)) {
             let (key, value) = entry?;
             let first = keys::position_of_event_key(&key).unwrap_or(visited + 1);
-            for record in chunk::records(first, &value) {
-                let (position, bytes) = record.map_err(framing)?;
-                if position <= after {
-                    continue;
-                }
-                if position > last {
-                    return Ok(visited);
-                }
-                let view = parse(position, bytes)?;
-                visited = position;
-                if visit(view).is_break() {
-                    return Ok(visited);
-                }
+            let records = chunk::records(first, &value).map(|r| r.map_err(framing));
+            if visit_records(records, after, last, &mut visited, visit)?.is_break() {
+                break;
             }
         }
         Ok(visited)
@@ -148,7 +139,7 @@ impl LogTree {
                 position,
                 detail: "the stream index points to a missing event".into(),
             })?;
-        parse(position, &bytes).map(|view| view.to_owned_event())
+        parse_at(position, &bytes).map(|view| view.to_owned_event())
     }
 
     /// The key position of the chunk holding `position` (or `position`
@@ -178,13 +169,6 @@ impl LogTree {
         }
         Ok(None)
     }
-}
-
-fn parse(position: u64, bytes: &[u8]) -> Result<RecordView<'_>, LogError> {
-    RecordView::parse(bytes).map_err(|e| LogError::Corrupt {
-        position,
-        detail: e.to_string(),
-    })
 }
 
 fn framing(e: chunk::FramingError) -> LogError {
