@@ -24,7 +24,8 @@
 //! disk's write cache and does not persist file metadata (sled issue
 //! #1452). The sled backend therefore `fdatasync`s sled's data file itself
 //! after each flush, before acknowledging anything. One sync per event would
-//! cap the log at the disk's sync rate, so appends are group-committed:
+//! cap the log at the disk's sync rate, so appends are group-committed
+//! (`sled_log/commit.rs`):
 //!
 //! 1. a single writer thread takes every append that is waiting, decides
 //!    them (limits, idempotency, versions, positions, hash chain) and applies
@@ -66,6 +67,7 @@ mod limits;
 mod memory;
 mod planner;
 pub mod record;
+mod scan;
 mod sled_log;
 mod verify;
 
@@ -200,7 +202,22 @@ pub trait EventLog: Send + Sync {
     }
 
     /// Up to `max` durable events after position `after`, in log order.
-    fn read_all(&self, after: u64, max: usize) -> Result<Vec<RecordedEvent>, LogError>;
+    /// Built on [`EventLog::scan`], so every backend pages the same way.
+    fn read_all(&self, after: u64, max: usize) -> Result<Vec<RecordedEvent>, LogError> {
+        let max = self.limits().read_page(max);
+        // `max` is often a caller's "everything"; the page limit alone is
+        // too large to reserve up front.
+        let mut events = Vec::with_capacity(max.min(4096));
+        self.scan(after, u64::MAX, &mut |view| {
+            events.push(view.to_owned_event());
+            if events.len() >= max {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        })?;
+        Ok(events)
+    }
 
     /// Visits durable events after `after` in log order without copying
     /// them, until the visitor breaks or `up_to` is passed. Returns the

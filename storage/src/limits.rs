@@ -29,6 +29,13 @@ pub struct LogLimits {
     pub verify_problems_listed_max: usize,
 }
 
+impl LogLimits {
+    /// How many events a paged read asked for `max` returns at most.
+    pub(crate) fn read_page(&self, max: usize) -> usize {
+        max.min(self.read_events_max)
+    }
+}
+
 impl Default for LogLimits {
     fn default() -> Self {
         LogLimits {

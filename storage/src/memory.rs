@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::planner::{self, Group, Index, Tail};
 use crate::record::{ChainHash, RecordView};
+use crate::scan::{parse_at, visit_records};
 use crate::verify::{self, EventVisitor, RawLog, StreamEntryVisitor};
 use crate::{
     system_clock, AppendTicket, Clock, Durable, EventLog, LogError, LogLimits, RecordedEvent,
@@ -108,20 +109,6 @@ impl EventLog for MemoryLog {
         AppendTicket::ready(result)
     }
 
-    fn read_all(&self, after: u64, max: usize) -> Result<Vec<RecordedEvent>, LogError> {
-        let max = max.min(self.limits.read_events_max);
-        let mut events = Vec::new();
-        self.scan(after, u64::MAX, &mut |view| {
-            events.push(view.to_owned_event());
-            if events.len() >= max {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })?;
-        Ok(events)
-    }
-
     fn scan(
         &self,
         after: u64,
@@ -131,17 +118,10 @@ impl EventLog for MemoryLog {
         let state = self.lock();
         let last = up_to.min(state.records.len() as u64);
         let mut visited = after;
-        for position in after.saturating_add(1)..=last {
-            let bytes = &state.records[(position - 1) as usize];
-            let view = RecordView::parse(bytes).map_err(|e| LogError::Corrupt {
-                position,
-                detail: e.to_string(),
-            })?;
-            visited = position;
-            if visit(view).is_break() {
-                break;
-            }
-        }
+        let records = (after.saturating_add(1)..=last)
+            .map(|position| Ok((position, state.records[(position - 1) as usize].as_slice())));
+        // One run holds every record, so whether it broke changes nothing.
+        let _ = visit_records(records, after, last, &mut visited, visit)?;
         Ok(visited)
     }
 
@@ -159,14 +139,10 @@ impl EventLog for MemoryLog {
         positions
             .iter()
             .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .take(max.min(self.limits.read_events_max))
+            .take(self.limits.read_page(max))
             .map(|&position| {
-                RecordView::parse(&state.records[(position - 1) as usize])
+                parse_at(position, &state.records[(position - 1) as usize])
                     .map(|v| v.to_owned_event())
-                    .map_err(|e| LogError::Corrupt {
-                        position,
-                        detail: e.to_string(),
-                    })
             })
             .collect()
     }
