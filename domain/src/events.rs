@@ -36,8 +36,12 @@ use crate::phone::PhoneNumber;
 use crate::status::{CallOutcome, Disposition, LeadStatus};
 use crate::time::Zone;
 
-/// The schema version every event type has today.
+/// The schema version of every event type whose payload never changed.
 pub const SCHEMA_VERSION_CURRENT: u16 = 1;
+/// The schema version of `CampaignCreated` and `CampaignUpdated`, whose
+/// settings carry a [`crate::RetryPolicy`]: 2 since its dropped-call delay
+/// may be left unset. Version 1 is upcast.
+pub const SCHEMA_VERSION_CAMPAIGN_SETTINGS: u16 = 2;
 
 /// The stream an event belongs to: one per aggregate instance.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -552,7 +556,9 @@ payload_in!(User(user_id): UserCreated, UserLimitChanged, ContactAdded, ContactD
     DncAdded, DncRemoved);
 
 macro_rules! events {
-    ($($(#[$doc:meta])* $variant:ident($payload:ty)),* $(,)?) => {
+    (@version) => { SCHEMA_VERSION_CURRENT };
+    (@version $version:expr) => { $version };
+    ($($(#[$doc:meta])* $variant:ident($payload:ty) $(= $version:expr)?),* $(,)?) => {
         /// Every fact Leadline records. See the crate documentation for
         /// one line on each.
         #[derive(Clone, PartialEq, Debug, Serialize, Deserialize)]
@@ -584,6 +590,13 @@ macro_rules! events {
                     $(Event::$variant(payload) => payload.at(),)*
                 }
             }
+
+            /// The schema version its payload is written in.
+            pub fn schema_version(&self) -> u16 {
+                match self {
+                    $(Event::$variant(_) => events!(@version $($version)?),)*
+                }
+            }
         }
 
         impl Serialize for EventPayload<'_> {
@@ -598,15 +611,11 @@ macro_rules! events {
             type Value = Event;
 
             fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Event, D::Error> {
-                if self.schema_version != SCHEMA_VERSION_CURRENT {
-                    return Err(serde::de::Error::custom(format_args!(
-                        "{} has no schema version {}",
-                        self.type_name, self.schema_version
-                    )));
-                }
                 match self.type_name {
-                    $(stringify!($variant) => <$payload>::deserialize(deserializer).map(Event::$variant),)*
-                    other => Err(serde::de::Error::custom(format_args!("unknown event type `{other}`"))),
+                    $(stringify!($variant) if self.schema_version == events!(@version $($version)?) => {
+                        <$payload>::deserialize(deserializer).map(Event::$variant)
+                    })*
+                    _ => upcast(self, deserializer),
                 }
             }
         }
@@ -615,9 +624,9 @@ macro_rules! events {
 
 events! {
     /// A campaign was created (draft).
-    CampaignCreated(CampaignCreated),
+    CampaignCreated(CampaignCreated) = SCHEMA_VERSION_CAMPAIGN_SETTINGS,
     /// A campaign's settings were replaced.
-    CampaignUpdated(CampaignUpdated),
+    CampaignUpdated(CampaignUpdated) = SCHEMA_VERSION_CAMPAIGN_SETTINGS,
     /// A batch of leads was imported (summary on the campaign stream).
     LeadsImported(LeadsImported),
     /// A campaign was started.
@@ -681,11 +690,6 @@ events! {
 }
 
 impl Event {
-    /// The schema version of this event's payload.
-    pub fn schema_version(&self) -> u16 {
-        SCHEMA_VERSION_CURRENT
-    }
-
     /// The payload alone, to encode without the variant tag.
     pub fn payload(&self) -> EventPayload<'_> {
         EventPayload(self)
@@ -768,8 +772,8 @@ impl Event {
 pub struct EventPayload<'a>(&'a Event);
 
 /// Decodes a payload written through [`Event::payload`], given the type
-/// name and schema version stored next to it. This is where older schema
-/// versions will be upcast when there are any.
+/// name and schema version stored next to it. Older schema versions are
+/// upcast to today's payloads.
 ///
 /// With bincode 1.x, `bincode::serialize(&event.payload())` is read back by
 /// `bincode::DefaultOptions::new().with_fixint_encoding()
@@ -780,6 +784,108 @@ pub struct EventSeed<'a> {
     pub type_name: &'a str,
     /// The stored schema version.
     pub schema_version: u16,
+}
+
+/// Decodes a payload of an older schema version into today's event, or
+/// says why it cannot.
+fn upcast<'de, D: Deserializer<'de>>(
+    seed: EventSeed<'_>,
+    deserializer: D,
+) -> Result<Event, D::Error> {
+    match (seed.type_name, seed.schema_version) {
+        ("CampaignCreated", 1) => v1::CampaignCreated::deserialize(deserializer)
+            .map(|old| Event::CampaignCreated(old.into())),
+        ("CampaignUpdated", 1) => v1::CampaignUpdated::deserialize(deserializer)
+            .map(|old| Event::CampaignUpdated(old.into())),
+        (name, version) if Event::TYPE_NAMES.contains(&name) => Err(serde::de::Error::custom(
+            format_args!("{name} has no schema version {version}"),
+        )),
+        (other, _) => Err(serde::de::Error::custom(format_args!(
+            "unknown event type `{other}`"
+        ))),
+    }
+}
+
+/// Payloads as schema version 1 wrote them, where they differ from today's.
+/// Field order is the encoding: these never change.
+mod v1 {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use serde::Deserialize;
+
+    use super::instant;
+    use crate::campaign::{CampaignSettings, ProviderSettings};
+    use crate::ids::{CampaignId, UserId};
+    use crate::phone::Region;
+    use crate::retry::RetryPolicyV1;
+    use crate::time::{DailyHours, Zone};
+
+    /// Settings whose retry policy's dropped delay was always a number.
+    #[derive(Deserialize)]
+    pub(super) struct Settings {
+        name: String,
+        timezone: Zone,
+        hours: DailyHours,
+        start_date: Option<NaiveDate>,
+        default_region: Option<Region>,
+        retry: RetryPolicyV1,
+        local_hours: Option<DailyHours>,
+        dial_delay_ms: Option<u32>,
+        provider: ProviderSettings,
+    }
+
+    impl From<Settings> for CampaignSettings {
+        fn from(v1: Settings) -> Self {
+            CampaignSettings {
+                name: v1.name,
+                timezone: v1.timezone,
+                hours: v1.hours,
+                start_date: v1.start_date,
+                default_region: v1.default_region,
+                retry: v1.retry.into(),
+                local_hours: v1.local_hours,
+                dial_delay_ms: v1.dial_delay_ms,
+                provider: v1.provider,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct CampaignCreated {
+        campaign_id: CampaignId,
+        owner: UserId,
+        settings: Settings,
+        #[serde(with = "instant")]
+        at: DateTime<Utc>,
+    }
+
+    impl From<CampaignCreated> for super::CampaignCreated {
+        fn from(v1: CampaignCreated) -> Self {
+            super::CampaignCreated {
+                campaign_id: v1.campaign_id,
+                owner: v1.owner,
+                settings: v1.settings.into(),
+                at: v1.at,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct CampaignUpdated {
+        campaign_id: CampaignId,
+        settings: Settings,
+        #[serde(with = "instant")]
+        at: DateTime<Utc>,
+    }
+
+    impl From<CampaignUpdated> for super::CampaignUpdated {
+        fn from(v1: CampaignUpdated) -> Self {
+            super::CampaignUpdated {
+                campaign_id: v1.campaign_id,
+                settings: v1.settings.into(),
+                at: v1.at,
+            }
+        }
+    }
 }
 
 #[cfg(test)]

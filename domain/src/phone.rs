@@ -6,7 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono_tz::Tz;
-use phonenumber::country::Id as CountryId;
+use phonenumber::country::{Id as CountryId, Source as CountrySource};
 use phonenumber::metadata::DATABASE;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -86,12 +86,20 @@ impl PhoneNumber {
     /// code are read as numbers of `default_region`; spaces, dashes, dots
     /// and parentheses are ignored. For region `IN`, `9876543210`,
     /// `09876543210`, `919876543210` and `+91 98765 43210` all give
-    /// `+919876543210`.
+    /// `+919876543210`. Leading digits equal to the region's country code
+    /// are taken as that code only when the whole is not a valid national
+    /// number, as libphonenumber does: `9195130056` gives `+919195130056`.
     pub fn parse(input: &str, default_region: Option<Region>) -> Result<Self, PhoneError> {
         let trimmed = input.trim();
         let has_plus = screen(trimmed)?;
         let parsed = phonenumber::parse(default_region.map(|region| region.0), trimmed)
             .map_err(|error| parse_error(error, has_plus, default_region, trimmed))?;
+        let parsed = match default_region {
+            Some(region) if parsed.code().source() == CountrySource::Number => {
+                whole_national_number(region, trimmed).unwrap_or(parsed)
+            }
+            _ => parsed,
+        };
         if !parsed.is_valid() {
             return Err(invalid_reason(&parsed, trimmed));
         }
@@ -128,6 +136,60 @@ impl PhoneNumber {
                 .map(|(_, tz)| Zone::from_tz(*tz))
         })
     }
+}
+
+/// The number read without taking its leading digits as the country code,
+/// when that reading is valid.
+///
+/// `phonenumber` strips the default region's country code from any number
+/// written without `+` that begins with it (its length check finds no
+/// lengths on the region's general descriptor, so every length looks
+/// impossible), which turns valid national numbers such as the Indian
+/// mobile 91951 30056 into short or invalid ones. libphonenumber strips the
+/// code only when the whole is not a valid national number and the rest
+/// is; the library already read the rest, so only the whole is checked
+/// here. When neither reading is valid, the error is about the library's
+/// reading, as before.
+///
+/// Called for every such number in an import, so the whole is first tested
+/// against the region's descriptors, which skip regexes of the wrong
+/// length, and parsed again only when it passes (each regex use locks the
+/// library's shared regex cache).
+fn whole_national_number(region: Region, input: &str) -> Option<phonenumber::PhoneNumber> {
+    let meta = DATABASE.by_id(region.0.as_ref())?;
+    let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+    if !could_be_national_number(meta, &digits) {
+        return None;
+    }
+    let e164 = format!("+{}{digits}", meta.country_code());
+    // The parse could still strip a trunk prefix off the front, and then it
+    // would be some other number than the whole.
+    phonenumber::parse(None, e164)
+        .ok()
+        .filter(|whole| whole.is_valid() && whole.national().to_string() == digits)
+}
+
+/// Whether `digits` match one of the region's number types, as the
+/// library's validity check asks (a type's lengths, then its pattern).
+fn could_be_national_number(meta: &phonenumber::Metadata, digits: &str) -> bool {
+    let descriptors = meta.descriptors();
+    let by_type = [
+        descriptors.mobile(),
+        descriptors.fixed_line(),
+        descriptors.toll_free(),
+        descriptors.premium_rate(),
+        descriptors.shared_cost(),
+        descriptors.personal_number(),
+        descriptors.voip(),
+        descriptors.pager(),
+        descriptors.uan(),
+        descriptors.voicemail(),
+    ];
+    by_type
+        .into_iter()
+        .flatten()
+        .any(|descriptor| descriptor.is_match(digits))
+        && descriptors.general().is_match(digits)
 }
 
 /// Cheap checks before the library sees the text: characters a phone

@@ -12,7 +12,9 @@ pub const RETRY_DELAY_MINUTES_DEFAULT: u32 = 240;
 /// Default dials per lead before it is left alone.
 pub const MAX_ATTEMPTS_DEFAULT: u32 = 3;
 /// Default wait before retrying a dropped call: the person was just on the
-/// line, so calling back soon is what they expect.
+/// line, so calling back soon is what they expect. A campaign whose retry
+/// delay is shorter uses that instead (see
+/// [`RetryPolicy::dropped_delay_minutes`]).
 pub const DROPPED_RETRY_DELAY_MINUTES_DEFAULT: u32 = 5;
 /// Longest retry delay accepted: 30 days.
 pub const RETRY_DELAY_MINUTES_MAX: u32 = 30 * 24 * 60;
@@ -35,7 +37,8 @@ pub const RETRYABLE_STATUSES: [LeadStatus; 5] = [
 /// again.
 ///
 /// - A lead whose last outcome is in `statuses` is retried once `delay`
-///   has passed since that outcome (`dropped_delay` for `dropped`).
+///   has passed since that outcome (`dropped_delay` for `dropped`; when
+///   not set, 5 minutes or `delay`, whichever is shorter).
 /// - At most `max_attempts` dials per round; a round starts at import and
 ///   again at each recycle.
 /// - At most `attempts_per_day_max` dials of the lead in any 24 hours,
@@ -45,19 +48,22 @@ pub struct RetryPolicy {
     delay_minutes: u32,
     max_attempts: u32,
     statuses: Vec<LeadStatus>,
-    dropped_delay_minutes: u32,
+    /// `None` until set: the default then follows `delay_minutes`, so that
+    /// a dropped call never waits longer than any other retry.
+    #[serde(default)]
+    dropped_delay_minutes: Option<u32>,
     attempts_per_day_max: Option<u32>,
 }
 
 impl Default for RetryPolicy {
-    /// 4 hours, 3 attempts, all of `RETRYABLE_STATUSES`, dropped after 5
-    /// minutes, no daily cap.
+    /// 4 hours, 3 attempts, all of `RETRYABLE_STATUSES`, dropped delay not
+    /// set (so 5 minutes), no daily cap.
     fn default() -> Self {
         RetryPolicy {
             delay_minutes: RETRY_DELAY_MINUTES_DEFAULT,
             max_attempts: MAX_ATTEMPTS_DEFAULT,
             statuses: RETRYABLE_STATUSES.to_vec(),
-            dropped_delay_minutes: DROPPED_RETRY_DELAY_MINUTES_DEFAULT,
+            dropped_delay_minutes: None,
             attempts_per_day_max: None,
         }
     }
@@ -65,7 +71,7 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// A policy with the given delay, attempts and retried outcomes, the
-    /// default dropped delay and no daily cap.
+    /// dropped delay not set and no daily cap.
     pub fn new(
         delay_minutes: u32,
         max_attempts: u32,
@@ -108,11 +114,19 @@ impl RetryPolicy {
         Ok(self)
     }
 
-    /// Sets the delay before a dropped call is retried.
+    /// Sets the delay before a dropped call is retried. It is used as
+    /// given, even when longer than the retry delay.
     pub fn with_dropped_delay_minutes(mut self, minutes: u32) -> Result<Self, SettingsError> {
         check_delay("dropped-call retry delay", minutes)?;
-        self.dropped_delay_minutes = minutes;
+        self.dropped_delay_minutes = Some(minutes);
         Ok(self)
+    }
+
+    /// Unsets the dropped-call delay, back to the default rule (see
+    /// [`RetryPolicy::dropped_delay_minutes`]).
+    pub fn without_dropped_delay_minutes(mut self) -> Self {
+        self.dropped_delay_minutes = None;
+        self
     }
 
     /// Sets (or clears) the cap on dials of one lead in any 24 hours.
@@ -132,8 +146,12 @@ impl RetryPolicy {
     /// Checks a policy that did not come through the constructors (e.g.
     /// deserialized from a request body).
     pub fn validate(&self) -> Result<(), SettingsError> {
-        RetryPolicy::new(self.delay_minutes, self.max_attempts, &self.statuses)?
-            .with_dropped_delay_minutes(self.dropped_delay_minutes)?
+        let policy = RetryPolicy::new(self.delay_minutes, self.max_attempts, &self.statuses)?;
+        let policy = match self.dropped_delay_minutes {
+            Some(minutes) => policy.with_dropped_delay_minutes(minutes)?,
+            None => policy,
+        };
+        policy
             .with_attempts_per_day_max(self.attempts_per_day_max)
             .map(|_| ())
     }
@@ -143,8 +161,17 @@ impl RetryPolicy {
         self.delay_minutes
     }
 
-    /// Minutes to wait before retrying a dropped call.
+    /// Minutes to wait before retrying a dropped call: as set, or when not
+    /// set, [`DROPPED_RETRY_DELAY_MINUTES_DEFAULT`] or the retry delay,
+    /// whichever is shorter.
     pub fn dropped_delay_minutes(&self) -> u32 {
+        self.dropped_delay_minutes
+            .unwrap_or_else(|| DROPPED_RETRY_DELAY_MINUTES_DEFAULT.min(self.delay_minutes))
+    }
+
+    /// The dropped-call delay as set, `None` when it follows the default
+    /// rule.
+    pub fn dropped_delay_minutes_set(&self) -> Option<u32> {
         self.dropped_delay_minutes
     }
 
@@ -171,7 +198,7 @@ impl RetryPolicy {
     /// How long to wait after an outcome leaving `status` before retrying.
     pub fn delay_after(&self, status: LeadStatus) -> Duration {
         let minutes = if status == LeadStatus::Dropped {
-            self.dropped_delay_minutes
+            self.dropped_delay_minutes()
         } else {
             self.delay_minutes
         };
@@ -188,6 +215,35 @@ fn check_delay(what: &'static str, minutes: u32) -> Result<(), SettingsError> {
         });
     }
     Ok(())
+}
+
+/// [`RetryPolicy`] as version 1 of the campaign events stored it, when the
+/// dropped-call delay was always a number; read only to upcast old events.
+#[derive(Deserialize)]
+pub(crate) struct RetryPolicyV1 {
+    delay_minutes: u32,
+    max_attempts: u32,
+    statuses: Vec<LeadStatus>,
+    dropped_delay_minutes: u32,
+    attempts_per_day_max: Option<u32>,
+}
+
+impl From<RetryPolicyV1> for RetryPolicy {
+    /// Version 1 stored the default, 5, for every campaign that never chose
+    /// a dropped delay, and a 5 chosen by hand looks the same; it is read as
+    /// not set, which changes nothing unless the retry delay is under 5
+    /// minutes, the very case where 5 was the wrong wait. Any other value
+    /// was chosen, and is kept as set.
+    fn from(v1: RetryPolicyV1) -> Self {
+        RetryPolicy {
+            delay_minutes: v1.delay_minutes,
+            max_attempts: v1.max_attempts,
+            statuses: v1.statuses,
+            dropped_delay_minutes: Some(v1.dropped_delay_minutes)
+                .filter(|&minutes| minutes != DROPPED_RETRY_DELAY_MINUTES_DEFAULT),
+            attempts_per_day_max: v1.attempts_per_day_max,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -247,6 +303,103 @@ mod tests {
             Err(SettingsError::MaxAttemptsOutOfRange { value: 0, .. })
         ));
         assert_eq!(RetryPolicy::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn an_unset_dropped_delay_is_never_longer_than_the_retry_delay() {
+        for (retry_delay, expected_dropped) in [(0, 0), (1, 1), (4, 4), (5, 5), (6, 5), (240, 5)] {
+            // Given a campaign that only chose its retry delay
+            let policy = RetryPolicy::new(retry_delay, 3, &RETRYABLE_STATUSES).unwrap();
+
+            // When a call is dropped, or rings out
+            let dropped = policy.delay_after(LeadStatus::Dropped);
+            let busy = policy.delay_after(LeadStatus::Busy);
+
+            // Then the dropped call waits 5 minutes or the retry delay,
+            // whichever is shorter
+            assert_eq!(policy.dropped_delay_minutes(), expected_dropped);
+            assert_eq!(policy.dropped_delay_minutes_set(), None);
+            assert_eq!(dropped, Duration::minutes(i64::from(expected_dropped)));
+            assert!(dropped <= busy, "retry delay {retry_delay}");
+        }
+    }
+
+    #[test]
+    fn a_dropped_delay_set_explicitly_is_used_as_given() {
+        for (retry_delay, chosen) in [(0, 5), (0, 30), (2, 5), (240, 1), (240, 5), (240, 600)] {
+            // Given a campaign that chose both delays
+            let policy = RetryPolicy::new(retry_delay, 3, &RETRYABLE_STATUSES)
+                .and_then(|p| p.with_dropped_delay_minutes(chosen))
+                .unwrap();
+
+            // When a call is dropped
+            let dropped = policy.delay_after(LeadStatus::Dropped);
+
+            // Then it waits what was chosen, even past the retry delay
+            assert_eq!(dropped, Duration::minutes(i64::from(chosen)));
+            assert_eq!(policy.dropped_delay_minutes(), chosen);
+            assert_eq!(policy.dropped_delay_minutes_set(), Some(chosen));
+            assert_eq!(
+                policy.delay_after(LeadStatus::NoAnswer),
+                Duration::minutes(i64::from(retry_delay))
+            );
+        }
+    }
+
+    #[test]
+    fn an_unset_dropped_delay_follows_later_changes_of_the_retry_delay() {
+        // Given the default policy
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.dropped_delay_minutes(), 5);
+
+        // When the retry delay is lowered, and later raised again
+        let lowered = policy.with_delay_minutes(2).unwrap();
+        let raised = lowered.clone().with_delay_minutes(60).unwrap();
+
+        // Then the dropped delay follows it down, and back up to 5
+        assert_eq!(lowered.dropped_delay_minutes(), 2);
+        assert_eq!(raised.dropped_delay_minutes(), 5);
+    }
+
+    #[test]
+    fn a_set_dropped_delay_can_be_unset() {
+        // Given a policy with a 30-minute dropped delay and no retry delay
+        let policy = RetryPolicy::new(0, 3, &RETRYABLE_STATUSES)
+            .and_then(|p| p.with_dropped_delay_minutes(30))
+            .unwrap();
+
+        // When it is unset
+        let unset = policy.without_dropped_delay_minutes();
+
+        // Then the default rule applies again
+        assert_eq!(unset.dropped_delay_minutes_set(), None);
+        assert_eq!(unset.delay_after(LeadStatus::Dropped), Duration::zero());
+    }
+
+    #[test]
+    fn json_without_a_dropped_delay_reads_as_unset() {
+        let base = r#""delay_minutes":0,"max_attempts":3,"statuses":["dropped"],
+            "attempts_per_day_max":null"#;
+        for (json, expected_set) in [
+            (format!("{{{base}}}"), None),
+            (format!(r#"{{{base},"dropped_delay_minutes":null}}"#), None),
+            (format!(r#"{{{base},"dropped_delay_minutes":5}}"#), Some(5)),
+        ] {
+            let policy: RetryPolicy = serde_json::from_str(&json).unwrap();
+            assert_eq!(policy.validate(), Ok(()));
+            assert_eq!(policy.dropped_delay_minutes_set(), expected_set, "{json}");
+        }
+        let json = serde_json::to_value(RetryPolicy::default()).unwrap();
+        assert!(json["dropped_delay_minutes"].is_null(), "{json}");
+        let too_long = format!(
+            r#"{{{base},"dropped_delay_minutes":{}}}"#,
+            RETRY_DELAY_MINUTES_MAX + 1
+        );
+        let policy: RetryPolicy = serde_json::from_str(&too_long).unwrap();
+        assert!(matches!(
+            policy.validate(),
+            Err(SettingsError::DelayTooLong { .. })
+        ));
     }
 
     #[test]

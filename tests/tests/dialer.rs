@@ -629,3 +629,52 @@ fn a_restart_mid_campaign_dials_nobody_twice_and_keeps_the_limits() {
     leads.dedup();
     assert_eq!(leads.len(), 60);
 }
+
+#[test]
+fn a_dropped_call_is_retried_as_soon_as_the_campaign_retries_anything() {
+    // Given a campaign that retries at once, leaves the dropped-call delay
+    // unset, and whose numbers all drop (last digit 4 on the simulator)
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 10_000,
+        ..DialerConfig::default()
+    });
+    let user = world.user(1, 2);
+    let dropped: Vec<String> = (0..3_u64).map(|i| format!("9{:08}4", 100 + i)).collect();
+    let campaign = world.campaign_with(2, user, &dropped, 3, |s| {
+        s.retry = s.retry.clone().with_delay_minutes(0).expect("policy");
+    });
+
+    // When it runs
+    world.start(campaign);
+    world.run(start_time() + Duration::hours(1), |w| {
+        completed(w, &campaign)
+    });
+
+    // Then every lead used its three attempts, each redial came without
+    // the 5-minute wait, and the campaign was done in well under the two
+    // waits that wait would have cost each lead
+    assert!(completed(&world, &campaign), "it completes by itself");
+    let calls = world.calls(&campaign);
+    assert_eq!(calls.len(), 9, "three dials of each of the three leads");
+    assert!(calls
+        .iter()
+        .all(|c| c.status == leadline_projections::CallStatus::Dropped));
+    for lead in calls.iter().map(|c| c.lead_id) {
+        let mut dials: Vec<_> = calls.iter().filter(|c| c.lead_id == lead).collect();
+        dials.sort_by_key(|c| c.attempt);
+        for pair in dials.windows(2) {
+            let ended = pair[0].ended_at.expect("the dropped call ended");
+            let wait = pair[1].started_at - ended;
+            assert!(
+                wait < Duration::minutes(1),
+                "attempt {} of {lead} came {wait} after the drop",
+                pair[1].attempt
+            );
+        }
+    }
+    let last_end = calls.iter().filter_map(|c| c.ended_at).max();
+    assert!(
+        last_end.is_some_and(|end| end < start_time() + Duration::minutes(5)),
+        "the last call ended at {last_end:?}"
+    );
+}

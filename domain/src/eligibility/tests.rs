@@ -220,6 +220,27 @@ fn lead_after(
     (campaign, lead)
 }
 
+#[test]
+fn a_dropped_lead_of_a_campaign_without_retry_delay_is_eligible_at_once() {
+    // Given a campaign that retries at once and leaves the dropped delay
+    // unset, and a lead whose first call dropped
+    let policy = RetryPolicy::new(0, 3, &crate::retry::RETRYABLE_STATUSES).unwrap();
+    let ended_at = t0();
+    let (campaign, dropped) = lead_after(policy.clone(), CallOutcome::Dropped, 1, ended_at);
+    let (_, busy) = lead_after(policy, CallOutcome::Busy, 1, ended_at);
+
+    // When eligibility is asked the moment the call ended
+    // Then the dropped lead is as eligible as a busy one, not 5 minutes out
+    assert_eq!(
+        eligibility(&busy, &campaign, ended_at),
+        Eligibility::Eligible
+    );
+    assert_eq!(
+        eligibility(&dropped, &campaign, ended_at),
+        Eligibility::Eligible
+    );
+}
+
 fn retryable() -> impl Strategy<Value = CallOutcome> {
     prop_oneof![
         Just(CallOutcome::NoAnswer),
@@ -238,14 +259,17 @@ proptest! {
     #[test]
     fn never_eligible_inside_the_delay_or_past_max_attempts(
         delay in 0_u32..2_000,
-        dropped_delay in 0_u32..60,
+        dropped_delay in proptest::option::of(0_u32..60),
         max_attempts in 1_u32..6,
         attempts in 1_u32..7,
         outcome in retryable(),
         since_end_secs in 0_i64..200_000,
     ) {
         let policy = RetryPolicy::new(delay, max_attempts, &crate::retry::RETRYABLE_STATUSES)
-            .and_then(|p| p.with_dropped_delay_minutes(dropped_delay))
+            .and_then(|p| match dropped_delay {
+                Some(minutes) => p.with_dropped_delay_minutes(minutes),
+                None => Ok(p),
+            })
             .unwrap();
         let ended_at = t0();
         let (campaign, lead) = lead_after(policy.clone(), outcome, attempts, ended_at);
