@@ -30,7 +30,7 @@ use leadline_domain::lead::ReportedCallState;
 use leadline_domain::{CallId, CallOutcome};
 
 use super::{
-    constant_time_eq, parse_secs, send_json, shorten, Callback, CallbackError, PlaceError,
+    constant_time_eq, echo, parse_secs, send_json, Callback, CallbackError, PlaceError,
     ProviderAdapter, ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
@@ -174,7 +174,7 @@ pub fn parse_callback(fields: &BTreeMap<String, String>) -> Result<Callback, Cal
             other => {
                 return Err(CallbackError::Invalid(format!(
                     "unknown Status `{}`",
-                    shorten(other, 64)
+                    echo(other)
                 )))
             }
         }

@@ -129,7 +129,7 @@ impl FromStr for ProviderName {
             "exotel" => Ok(ProviderName::Exotel),
             "twilio" => Ok(ProviderName::Twilio),
             "retell" => Ok(ProviderName::Retell),
-            _ => Err(format!("no provider named `{}`", shorten(text, 32))),
+            _ => Err(format!("no provider named `{}`", echo(text))),
         }
     }
 }
@@ -182,7 +182,7 @@ pub(crate) fn send_json(
         let cut = secrets
             .iter()
             .fold(text, |text, secret| secret.redact(&text));
-        PlaceError(shorten(&cut, PROVIDER_MESSAGE_BYTES_MAX))
+        PlaceError(truncate(&cut, PROVIDER_MESSAGE_BYTES_MAX))
     };
     let response = request
         .send()
@@ -196,7 +196,7 @@ pub(crate) fn send_json(
         let message = json
             .as_ref()
             .and_then(message_of)
-            .unwrap_or_else(|| shorten(body.trim(), 200));
+            .unwrap_or_else(|| truncate(body.trim(), 200));
         return Err(redact(format!(
             "{provider} refused the call (HTTP {}): {message}",
             status.as_u16()
@@ -206,7 +206,7 @@ pub(crate) fn send_json(
         redact(format!(
             "{provider} answered HTTP {} without JSON: {}",
             status.as_u16(),
-            shorten(body.trim(), 200)
+            truncate(body.trim(), 200)
         ))
     })
 }
@@ -226,16 +226,7 @@ fn error_chain(error: reqwest::Error) -> String {
 }
 
 /// At most `max_bytes` of `text`, cut at a character boundary.
-pub(crate) fn shorten(text: &str, max_bytes: usize) -> String {
-    if text.len() <= max_bytes {
-        return text.to_owned();
-    }
-    let mut end = max_bytes;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
-}
+pub(crate) use leadline_domain::text::{echo, truncate};
 
 /// Compares in time independent of where the texts differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -703,7 +694,7 @@ fn checked_url(variable: &str, url: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "{variable} must start with https:// or http:// (got `{}`)",
-            shorten(url, 64)
+            echo(url)
         ))
     }
 }

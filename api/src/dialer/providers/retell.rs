@@ -27,7 +27,7 @@ use leadline_domain::{CallId, CallOutcome};
 use sha2::Sha256;
 
 use super::{
-    constant_time_eq, send_json, shorten, Callback, CallbackError, PlaceError, ProviderAdapter,
+    constant_time_eq, echo, send_json, Callback, CallbackError, PlaceError, ProviderAdapter,
     ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
@@ -201,7 +201,7 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback, CallbackError> {
     } else {
         // call_started, call_analyzed and any later event kinds carry no
         // end; recording nothing keeps them harmless in any order.
-        (ReportedCallState::InProgress, shorten(&event, 64), None)
+        (ReportedCallState::InProgress, echo(&event), None)
     };
     Ok(Callback {
         provider_call_id: call_id,

@@ -31,7 +31,7 @@ use leadline_domain::CallOutcome;
 use sha1::Sha1;
 
 use super::{
-    constant_time_eq, parse_secs, send_json, shorten, Callback, CallbackError, PlaceError,
+    constant_time_eq, echo, parse_secs, send_json, Callback, CallbackError, PlaceError,
     ProviderAdapter, ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
@@ -184,7 +184,7 @@ pub fn parse_callback(fields: &BTreeMap<String, String>) -> Result<Callback, Cal
         other => {
             return Err(CallbackError::Invalid(format!(
                 "unknown CallStatus `{}`",
-                shorten(other, 64)
+                echo(other)
             )))
         }
     };

@@ -96,7 +96,7 @@ pub async fn list(
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "order must be `asc` or `desc`, not `{}`",
-                other.chars().take(32).collect::<String>()
+                leadline_domain::text::echo(other)
             )))
         }
     };

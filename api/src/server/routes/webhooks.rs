@@ -13,13 +13,14 @@ use std::time::{Duration, Instant};
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use leadline_domain::lead::{self, LeadCommand};
+use leadline_domain::text::echo;
 use leadline_domain::{Actor, CallId};
 use leadline_projections::Cause;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::dialer::providers::{
-    shorten, signature_header, Callback, CallbackError, ProviderName, WebhookRequest,
+    signature_header, Callback, CallbackError, ProviderName, WebhookRequest,
 };
 use crate::server::commands::execute;
 use crate::server::error::ApiError;
@@ -68,7 +69,7 @@ pub async fn receive(
 ) -> Result<HttpResponse, ApiError> {
     let provider: ProviderName = path
         .parse()
-        .map_err(|_| ApiError::not_found(&format!("webhook `{}`", shorten(&path, 32))))?;
+        .map_err(|_| ApiError::not_found(&format!("webhook `{}`", echo(&path))))?;
     let body = super::read_body(payload, WEBHOOK_BODY_BYTES_MAX).await?;
     let content_type = req
         .headers()
@@ -151,7 +152,7 @@ async fn find_call(state: &AppState, callback: &Callback) -> Result<CallId, ApiE
         if left.is_zero() {
             return Err(ApiError::not_found(&format!(
                 "a call with provider id `{}`",
-                shorten(&callback.provider_call_id, 64)
+                echo(&callback.provider_call_id)
             )));
         }
         let mut reached = state.projections.subscribe();
