@@ -4,4 +4,5 @@
 
 pub mod cli;
 pub mod dialer;
+pub mod limits;
 pub mod server;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::limits::DEMO_LEADS_MAX;
 use crate::server::{serve, ProviderKind, ServeArgs};
 
 #[derive(clap::Args)]
@@ -21,9 +22,6 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 300)]
     pub leads: u32,
 }
-
-/// Leads the demo accepts at most.
-const DEMO_LEADS_MAX: u32 = 10_000;
 
 pub fn demo(args: DemoArgs) -> Result<ExitCode, String> {
     if args.leads == 0 || args.leads > DEMO_LEADS_MAX {

@@ -35,10 +35,7 @@ use super::{
 };
 use crate::dialer::placer::OutboundCall;
 
-/// Exotel's documented API rate limit.
-pub const EXOTEL_REQUESTS_PER_MIN_MAX: u32 = 200;
-/// The callback token is the only thing authenticating Exotel's callbacks.
-pub const WEBHOOK_TOKEN_BYTES_MIN: usize = 16;
+pub use crate::limits::{EXOTEL_REQUESTS_PER_MIN_MAX, WEBHOOK_TOKEN_BYTES_MIN};
 
 /// The Exotel adapter.
 #[derive(Debug)]

@@ -55,19 +55,10 @@ use super::placer::{CallPlacer, OutboundCall, ProviderEvent};
 /// Worker threads placing calls: enough to keep a provider busy at its
 /// rate limit while a few requests wait on the network.
 pub const PLACER_WORKERS: usize = 8;
-/// Calls waiting for a worker. Far above any concurrent-calls limit, so it
-/// fills only when the provider stalls; a call that finds it full is
-/// refused (recorded as failed) rather than blocking the dialer.
-pub const PLACER_QUEUE_CALLS_MAX: usize = 10_000;
-/// The whole of one request to a provider, connect to last byte.
-pub const PROVIDER_REQUEST_TIMEOUT_MS: u64 = 15_000;
-/// Connecting to a provider.
-pub const PROVIDER_CONNECT_TIMEOUT_MS: u64 = 5_000;
-/// Bytes of a provider's error text kept in a failed call.
-pub const PROVIDER_MESSAGE_BYTES_MAX: usize = 400;
-/// A token bucket holds this many seconds of its rate: a short burst is
-/// allowed (a campaign's first dials), a sustained rate is not.
-pub const RATE_BURST_SECS: u32 = 6;
+pub use crate::limits::{
+    PLACER_QUEUE_CALLS_MAX, PROVIDER_CONNECT_TIMEOUT_MS, PROVIDER_MESSAGE_BYTES_MAX,
+    PROVIDER_REQUEST_TIMEOUT_MS, RATE_BURST_SECS,
+};
 
 /// A credential: never printed, and cut out of any text shown.
 #[derive(Clone, PartialEq, Eq)]

@@ -34,11 +34,7 @@ use crate::dialer::placer::OutboundCall;
 
 /// Retell's API origin.
 pub const API_BASE: &str = "https://api.retellai.com";
-/// Retell publishes no request rate for this endpoint that we rely on;
-/// a conservative pace, well under its concurrency limits.
-pub const RETELL_REQUESTS_PER_MIN_MAX: u32 = 60;
-/// A signature older (or newer) than this is refused.
-pub const SIGNATURE_AGE_MAX_MS: i64 = 5 * 60 * 1000;
+pub use crate::limits::{RETELL_REQUESTS_PER_MIN_MAX, SIGNATURE_AGE_MAX_MS};
 
 /// The Retell adapter.
 #[derive(Debug)]

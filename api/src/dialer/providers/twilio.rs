@@ -38,10 +38,7 @@ use crate::dialer::placer::OutboundCall;
 
 /// Twilio's API origin.
 pub const API_BASE: &str = "https://api.twilio.com";
-/// Twilio starts one outbound call per second per account unless raised
-/// (its "CPS"); more are queued by Twilio itself. Pacing here keeps
-/// Twilio's queue, and so the time from dial to ring, short.
-pub const TWILIO_REQUESTS_PER_MIN_MAX: u32 = 60;
+pub use crate::limits::TWILIO_REQUESTS_PER_MIN_MAX;
 /// The status changes Twilio reports.
 const STATUS_CALLBACK_EVENTS: [&str; 4] = ["initiated", "ringing", "answered", "completed"];
 
