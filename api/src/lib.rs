@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod dialer;
 pub mod limits;
 pub mod server;
