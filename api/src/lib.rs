@@ -2,7 +2,10 @@
 //! binary is a thin command-line front over it, and the tests drive the
 //! same code (the dialer with a virtual clock).
 
+pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod dialer;
+pub mod limits;
 pub mod server;
 pub mod write;

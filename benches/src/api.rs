@@ -393,7 +393,7 @@ async fn json_answer(
         .map_err(|e| format!("{what}: reading the answer: {e}"))?;
     if got.as_u16() != status {
         let text = String::from_utf8_lossy(&body);
-        let text: String = text.chars().take(2000).collect();
+        let text = leadline_domain::text::truncate(&text, 2000);
         return Err(format!("{what}: expected {status}, got {got}: {text}"));
     }
     serde_json::from_slice(&body).map_err(|e| format!("{what}: the answer is not JSON: {e}"))
@@ -477,7 +477,7 @@ async fn import(
     let count = |field: &str| report.get(field).and_then(|v| v.as_u64());
     let imported = count("imported");
     if imported != Some(rows) || count("rows") != Some(rows) {
-        let text: String = report.to_string().chars().take(2000).collect();
+        let text = leadline_domain::text::truncate(&report.to_string(), 2000);
         return Err(format!(
             "{what}: {rows} rows sent, but the report is {text}"
         ));

@@ -17,13 +17,7 @@ use uuid::Uuid;
 
 use crate::error::IdError;
 
-/// Longest part of a rejected input echoed back in an error, so that a
-/// megabyte of junk does not become a megabyte of error message.
-const ECHO_CHARS_MAX: usize = 64;
-
-pub(crate) fn echo(input: &str) -> String {
-    input.chars().take(ECHO_CHARS_MAX).collect()
-}
+pub(crate) use crate::text::echo;
 
 macro_rules! define_id {
     ($(#[$doc:meta])* $name:ident, $prefix:literal, $kind:literal) => {

@@ -80,8 +80,14 @@ pub(crate) fn check_fields(
     Ok(())
 }
 
-/// Cuts text to at most `max_bytes`, on a character boundary.
-pub(crate) fn truncate(text: &str, max_bytes: usize) -> String {
+/// Longest part of a rejected input quoted back in an error, so that a
+/// megabyte of junk does not become a megabyte of error message.
+pub const ECHO_BYTES_MAX: usize = 64;
+
+/// Cuts text to at most `max_bytes`, on a character boundary. The one way
+/// text is shortened, here and in the server, so every cut is bounded in
+/// bytes (what payload and log limits count) and never splits a character.
+pub fn truncate(text: &str, max_bytes: usize) -> String {
     if text.len() <= max_bytes {
         return text.to_owned();
     }
@@ -90,6 +96,11 @@ pub(crate) fn truncate(text: &str, max_bytes: usize) -> String {
         end -= 1;
     }
     text[..end].to_owned()
+}
+
+/// Rejected input as quoted in an error message.
+pub fn echo(input: &str) -> String {
+    truncate(input, ECHO_BYTES_MAX)
 }
 
 #[cfg(test)]
@@ -101,6 +112,11 @@ mod tests {
         assert_eq!(truncate("héllo", 2), "h");
         assert_eq!(truncate("héllo", 3), "hé");
         assert_eq!(truncate("abc", 10), "abc");
+        assert_eq!(truncate("", 0), "");
+        assert_eq!(truncate("é", 0), "");
+        let long = "é".repeat(ECHO_BYTES_MAX);
+        assert!(echo(&long).len() <= ECHO_BYTES_MAX);
+        assert_eq!(echo(&long).chars().count(), ECHO_BYTES_MAX / 2);
     }
 
     #[test]

@@ -1,29 +1,16 @@
 //! `leadline demo`: a server on a fresh data directory with a sample
 //! campaign on the simulator, so a newcomer sees calls move within seconds.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::config::{ProviderSettings, SIM_CALL_MS_DEFAULT, STALE_CALL_MS_DEFAULT};
+use crate::limits::DEMO_LEADS_MAX;
 use crate::server::{serve, ProviderKind, ServeArgs};
 
-#[derive(clap::Args)]
-pub struct DemoArgs {
-    /// Listen address.
-    #[arg(long, env = "LEADLINE_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: std::net::SocketAddr,
-    /// Data directory for the demo; created fresh (refused if it holds data).
-    #[arg(long, default_value = "./leadline-demo-data")]
-    pub data: PathBuf,
-    /// Leads in the sample campaign.
-    #[arg(long, default_value_t = 300)]
-    pub leads: u32,
-}
-
-/// Leads the demo accepts at most.
-const DEMO_LEADS_MAX: u32 = 10_000;
+pub use crate::config::DemoArgs;
 
 pub fn demo(args: DemoArgs) -> Result<ExitCode, String> {
     if args.leads == 0 || args.leads > DEMO_LEADS_MAX {
@@ -49,10 +36,11 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode, String> {
         data: args.data,
         bind: args.bind,
         admin_key: Some(admin_key),
-        system_concurrent_calls: 10,
+        system_concurrent_calls: crate::limits::SYSTEM_CONCURRENT_CALLS_DEFAULT,
         provider: ProviderKind::Simulator,
-        sim_call_ms: 2000,
-        stale_call_ms: 30 * 60 * 1000,
+        sim_call_ms: SIM_CALL_MS_DEFAULT,
+        stale_call_ms: STALE_CALL_MS_DEFAULT,
+        provider_settings: ProviderSettings::default(),
     });
     drop(seeding);
     result

@@ -18,7 +18,7 @@ use super::source::{self, Source};
 use super::ExportArgs;
 
 /// Events per page asked of a server: its `/api/v1/events` maximum.
-const PAGE_EVENTS_MAX: u64 = 1_000;
+const PAGE_EVENTS_MAX: usize = crate::limits::EVENTS_PAGE_MAX;
 /// One page from the server.
 const REQUEST_TIMEOUT_S: u64 = 120;
 

@@ -9,14 +9,10 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::output::Failure;
+use crate::limits::{ANSWER_BYTES_MAX, QUOTED_BYTES_MAX};
 
 /// How long to wait for the server to accept a connection.
 const CONNECT_TIMEOUT_S: u64 = 10;
-/// Answers larger than this are refused: the server's pages are far
-/// smaller, so anything bigger is not a Leadline server talking.
-const ANSWER_BYTES_MAX: u64 = 256 * 1024 * 1024;
-/// Longest part of an unexpected answer quoted back in a message.
-const QUOTED_CHARS_MAX: usize = 300;
 
 /// A running server, with the key to ask it.
 pub struct Remote {
@@ -155,9 +151,11 @@ fn problem(status: StatusCode, body: &[u8]) -> String {
 fn quote(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
-    match text.char_indices().nth(QUOTED_CHARS_MAX) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+    let cut = leadline_domain::text::truncate(text, QUOTED_BYTES_MAX);
+    if cut.len() < text.len() {
+        format!("{cut}…")
+    } else {
+        cut
     }
 }
 

@@ -1,7 +1,7 @@
 //! Where a subcommand reads the log: the data directory itself, or the
 //! server that holds it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use leadline_storage::{LogError, SledLog, SledOptions};
@@ -9,41 +9,7 @@ use leadline_storage::{LogError, SledLog, SledOptions};
 use super::output::Failure;
 use super::remote::Remote;
 
-/// The data directory, as `leadline serve` takes it.
-#[derive(clap::Args)]
-pub struct DataArgs {
-    /// Data directory (the sled log).
-    #[arg(
-        long,
-        env = "LEADLINE_DATA",
-        default_value = "./leadline-data",
-        value_name = "DIR"
-    )]
-    pub data: PathBuf,
-}
-
-/// A running server and the key to ask it.
-#[derive(clap::Args)]
-pub struct ServerArgs {
-    /// Base URL of a running `leadline serve`.
-    #[arg(
-        long,
-        env = "LEADLINE_URL",
-        default_value = "http://127.0.0.1:8080",
-        value_name = "URL"
-    )]
-    pub url: String,
-    /// API key for that server: the admin key for rebuild, verify and a
-    /// whole export. When neither this nor LEADLINE_API_KEY is set, the
-    /// server's own LEADLINE_ADMIN_KEY is used if it is in the environment.
-    #[arg(
-        long,
-        env = "LEADLINE_API_KEY",
-        hide_env_values = true,
-        value_name = "KEY"
-    )]
-    pub key: Option<String>,
-}
+pub use crate::config::{DataArgs, ServerArgs};
 
 impl ServerArgs {
     /// The key given, if any. Surrounding whitespace (a key pasted from
@@ -53,7 +19,7 @@ impl ServerArgs {
         self.key
             .clone()
             .and_then(given)
-            .or_else(|| std::env::var("LEADLINE_ADMIN_KEY").ok().and_then(given))
+            .or_else(|| self.admin_key.clone().and_then(given))
     }
 
     /// The server, when a key was given.

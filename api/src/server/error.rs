@@ -1,6 +1,11 @@
 //! The HTTP layer's one error type: every 4xx and 5xx is
 //! `application/problem+json` with `status`, `title` and `detail`.
+//!
+//! An internal error's own text can hold file paths and storage messages,
+//! which are no business of the client: it is logged under a fresh id, and
+//! the client gets only that id to quote.
 
+use crate::limits::UNAVAILABLE_RETRY_AFTER_S;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use leadline_domain::DomainError;
@@ -15,6 +20,9 @@ pub struct Problem {
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
+    /// The id an internal error was logged under.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_id: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -22,14 +30,24 @@ pub struct ApiError {
     pub status: StatusCode,
     pub title: &'static str,
     pub detail: String,
+    pub error_id: Option<String>,
+    /// Seconds a client should wait before trying again (`Retry-After`).
+    pub retry_after_s: Option<u32>,
 }
 
 impl ApiError {
+    /// A 500 goes through [`ApiError::internal`], whoever builds it, so that
+    /// its detail is never sent.
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Self {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            return Self::internal(detail);
+        }
         ApiError {
             status,
             title,
             detail: detail.into(),
+            error_id: None,
+            retry_after_s: None,
         }
     }
 
@@ -73,12 +91,28 @@ impl ApiError {
         )
     }
 
+    /// A 503: the request was valid and may succeed when tried again, which
+    /// `Retry-After` says.
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", detail)
+        ApiError {
+            retry_after_s: Some(UNAVAILABLE_RETRY_AFTER_S),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", detail)
+        }
     }
 
+    /// Logs `detail` (one line, with a new id) and keeps only the id for
+    /// the client.
     pub fn internal(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", detail)
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let detail: String = detail.into();
+        eprintln!("internal error {id}: {}", detail.replace('\n', " "));
+        ApiError {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            title: "Internal error",
+            detail: format!("internal error; reference {id}"),
+            error_id: Some(id),
+            retry_after_s: None,
+        }
     }
 }
 
@@ -94,21 +128,31 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        problem_response(self.status, self.title, &self.detail)
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after_s {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response
+            .content_type("application/problem+json")
+            .json(Problem {
+                problem_type: "about:blank",
+                title: self.title,
+                status: self.status.as_u16(),
+                detail: self.detail.clone(),
+                error_id: self.error_id.clone(),
+            })
     }
 }
 
+/// A problem response; a 500 is logged and answered by its id only.
 pub fn problem_response(status: StatusCode, title: &'static str, detail: &str) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("application/problem+json")
-        .json(Problem {
-            problem_type: "about:blank",
-            title,
-            status: status.as_u16(),
-            detail: detail.to_owned(),
-        })
+    ApiError::new(status, title, detail).error_response()
 }
 
+/// Every variant is named, so a new one does not compile until it is given
+/// a status. 409 is for requests that clash with the current state; errors
+/// only the engine's own commands (dial, reclaim) can meet are a bug if they
+/// reach a client, so they are internal.
 impl From<DomainError> for ApiError {
     fn from(error: DomainError) -> Self {
         use DomainError as E;
@@ -127,7 +171,38 @@ impl From<DomainError> for ApiError {
             | E::NotADisposition(_)
             | E::StatusNotRecyclable(_)
             | E::NothingToRecycle => ApiError::unprocessable(detail),
-            _ => ApiError::conflict(detail),
+            E::CampaignExists(_)
+            | E::CampaignAlreadyRunning { .. }
+            | E::CampaignHasNoLeads(_)
+            | E::CampaignHasNoCallableLeads { .. }
+            | E::CampaignCancelled(_)
+            | E::CampaignArchived(_)
+            | E::CampaignCompleted(_)
+            | E::CampaignNotActive { .. }
+            | E::CampaignNotPaused { .. }
+            | E::CampaignStillRunning { .. }
+            | E::CampaignHasWork { .. }
+            | E::LeadAlreadyQueued(_)
+            | E::LeadIsDnc(_)
+            | E::LeadIsSkipped(_)
+            | E::LeadIsCancelled(_)
+            | E::LeadIsFinal { .. }
+            | E::CallInFlight { .. }
+            | E::LeadStatusNotSelected { .. }
+            | E::LeadNotAnswered(_)
+            | E::UserExists(_)
+            | E::ContactExists(_)
+            | E::ContactPhoneExists { .. }
+            // A provider's report for a call that has ended or is not the
+            // lead's current one.
+            | E::UnknownCall { .. }
+            | E::NoCallInFlight(_) => ApiError::conflict(detail),
+            E::LeadOfOtherCampaign { .. }
+            | E::LeadNotQueued { .. }
+            | E::DuplicateCallId(_)
+            | E::LeadNotYetEligible { .. }
+            | E::LeadNotEligible { .. }
+            | E::CallNotStale { .. } => ApiError::internal(detail),
         }
     }
 }
@@ -143,7 +218,12 @@ impl From<LogError> for ApiError {
                 ApiError::unprocessable(error.to_string())
             }
             LogError::Busy { .. } => ApiError::unavailable(error.to_string()),
-            _ => ApiError::internal(format!("the event log failed: {error}")),
+            LogError::Closed
+            | LogError::Poisoned(_)
+            | LogError::Corrupt { .. }
+            | LogError::Locked { .. }
+            | LogError::Sled(_)
+            | LogError::Io { .. } => ApiError::internal(format!("the event log failed: {error}")),
         }
     }
 }
@@ -192,4 +272,54 @@ pub fn query_config() -> actix_web::web::QueryConfig {
     actix_web::web::QueryConfig::default().error_handler(|error, _| {
         ApiError::bad_request(format!("bad query string: {error}")).into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body_of(error: &ApiError) -> serde_json::Value {
+        let bytes = error
+            .error_response()
+            .into_body()
+            .try_into_bytes()
+            .expect("a complete body");
+        serde_json::from_slice(&bytes).expect("problem+json")
+    }
+
+    #[test]
+    fn an_internal_error_answers_with_its_id_only() {
+        let secret = "/var/lib/leadline/db: sled io error: permission denied";
+        let error: ApiError = LogError::InvalidAppend("x".into()).into();
+        assert_eq!(error.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error.error_id, None);
+
+        let error = ApiError::internal(secret);
+        let id = error.error_id.clone().expect("an id");
+        assert!(!id.is_empty());
+        let body = body_of(&error);
+        assert_eq!(body["status"], 500);
+        assert_eq!(body["error_id"], id.as_str());
+        assert_eq!(
+            body["detail"],
+            format!("internal error; reference {id}").as_str()
+        );
+        assert!(!body.to_string().contains("sled"), "{body}");
+        assert!(!body.to_string().contains("/var/lib"), "{body}");
+
+        // However a 500 is built, its detail stays in the log.
+        let built = ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal error", secret);
+        assert!(!body_of(&built).to_string().contains("sled"));
+        let other = ApiError::internal(secret);
+        assert_ne!(other.error_id, error.error_id, "each error has its own id");
+    }
+
+    #[test]
+    fn client_errors_keep_their_detail_and_have_no_id() {
+        let body = body_of(&ApiError::conflict("campaign c is already running"));
+        assert_eq!(body["status"], 409);
+        assert_eq!(body["detail"], "campaign c is already running");
+        assert!(body.get("error_id").is_none(), "{body}");
+    }
 }

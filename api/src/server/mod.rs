@@ -9,8 +9,6 @@ pub mod openapi;
 pub mod routes;
 pub mod state;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
@@ -31,44 +29,7 @@ use crate::dialer::providers::{self, HttpPlacer, ProviderName, WebhookSecrets};
 use crate::dialer::simulator::Simulator;
 use crate::write::CommandRunner;
 
-/// Which telephony provider places calls.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ProviderKind {
-    Simulator,
-    Exotel,
-    Twilio,
-    Retell,
-}
-
-#[derive(clap::Args, Clone, Debug)]
-pub struct ServeArgs {
-    /// Data directory (the sled log).
-    #[arg(long, env = "LEADLINE_DATA", default_value = "./leadline-data")]
-    pub data: PathBuf,
-    /// Listen address.
-    #[arg(long, env = "LEADLINE_BIND", default_value = "127.0.0.1:8080")]
-    pub bind: SocketAddr,
-    /// The admin API key; generated on first start (and printed once) when absent.
-    #[arg(long, env = "LEADLINE_ADMIN_KEY", hide_env_values = true)]
-    pub admin_key: Option<String>,
-    /// Calls in flight at once across all users.
-    #[arg(long, env = "LEADLINE_SYSTEM_CONCURRENT_CALLS", default_value_t = 10)]
-    pub system_concurrent_calls: u32,
-    /// The telephony provider. exotel, twilio and retell read their
-    /// credentials from the environment: EXOTEL_API_KEY, EXOTEL_API_TOKEN,
-    /// EXOTEL_ACCOUNT_SID, EXOTEL_SUBDOMAIN, LEADLINE_WEBHOOK_TOKEN;
-    /// TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN; RETELL_API_KEY; and
-    /// LEADLINE_PUBLIC_URL (how exotel and twilio reach
-    /// /api/v1/webhooks/{provider} on this server).
-    #[arg(long, env = "LEADLINE_PROVIDER", value_enum, default_value_t = ProviderKind::Simulator)]
-    pub provider: ProviderKind,
-    /// Simulated call length, dial to result.
-    #[arg(long, env = "LEADLINE_SIM_CALL_MS", default_value_t = 2000)]
-    pub sim_call_ms: u64,
-    /// A call without a result after this long is reclaimed as failed ("stale").
-    #[arg(long, env = "LEADLINE_STALE_CALL_MS", default_value_t = 30 * 60 * 1000)]
-    pub stale_call_ms: u64,
-}
+pub use crate::config::{ProviderKind, ServeArgs};
 
 /// HTTP worker threads: the machine's cores, at least two.
 fn workers() -> usize {
@@ -90,7 +51,7 @@ fn provider_placer(args: &ServeArgs) -> Result<(Box<dyn CallPlacer>, WebhookSecr
         ProviderKind::Twilio => ProviderName::Twilio,
         ProviderKind::Retell => ProviderName::Retell,
     };
-    let setup = providers::from_env(name, &|variable| std::env::var(variable).ok())?;
+    let setup = providers::from_env(name, &|variable| args.provider_settings.get(variable))?;
     let placer = HttpPlacer::start(setup.adapter)?;
     Ok((Box::new(placer), setup.webhooks))
 }

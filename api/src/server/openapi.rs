@@ -1,7 +1,13 @@
-//! The OpenAPI document, generated from the handlers and their types.
+//! The OpenAPI document, generated from the handlers and their types. The
+//! limits and defaults it states are written in by [`Limits`] from the
+//! constants the code enforces, never typed into an annotation.
 
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
+
+use crate::limits as l;
 
 use super::routes::{admin, calls, campaigns, events, leads, ops, users, webhooks};
 
@@ -21,9 +27,9 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Leadline",
-        description = "An event-sourced outbound calling engine. Every request under /api/v1 needs `Authorization: Bearer <api key>`. Errors are application/problem+json with status, title and detail.\n\nLimits: JSON bodies 16 MiB; CSV uploads 256 MiB and 1,000,000 rows; pages at most 1,000 items (default 100); events at most 1,000 per page; names 200 bytes; 10,000 contact ids per campaign creation; 256 open live feeds.",
+        description = "An event-sourced outbound calling engine. Every request under /api/v1 needs `Authorization: Bearer <api key>`. Errors are application/problem+json with status, title and detail; an internal error's detail is only a reference (`error_id`) to the server's log.",
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Limits),
     security(("api_key" = [])),
     paths(
         users::create, users::list, users::me, users::update,
@@ -49,4 +55,369 @@ pub struct ApiDoc;
 
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+/// "1,000,000".
+fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// "256 MiB", "64 KiB" or "300 bytes".
+fn bytes(n: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    match n {
+        n if n >= MIB && n % MIB == 0 => format!("{} MiB", count(n / MIB)),
+        n if n >= 1024 && n % 1024 == 0 => format!("{} KiB", count(n / 1024)),
+        n => format!("{} bytes", count(n)),
+    }
+}
+
+/// Writes the limits into the document: a paragraph of the description,
+/// `x-limits` (every limit by name, for tools), and the texts of the
+/// operations, parameters and fields they apply to.
+struct Limits;
+
+impl Limits {
+    fn named() -> Vec<(&'static str, u64)> {
+        let n = |v: usize| v as u64;
+        let log = l::log_limits();
+        vec![
+            ("json_body_bytes_max", n(l::JSON_BODY_BYTES_MAX)),
+            ("csv_body_bytes_max", n(l::CSV_BODY_BYTES_MAX)),
+            ("upload_rows_max", n(l::UPLOAD_ROWS_MAX)),
+            ("import_batch_rows_max", n(l::IMPORT_BATCH_ROWS_MAX)),
+            ("invalid_rows_listed_max", n(l::INVALID_ROWS_LISTED_MAX)),
+            ("page_items_max", n(l::PAGE_ITEMS_MAX)),
+            ("page_items_default", n(l::PAGE_ITEMS_DEFAULT)),
+            ("hopper_list_max", n(l::HOPPER_LIST_MAX)),
+            ("events_page_max", n(l::EVENTS_PAGE_MAX)),
+            ("contact_ids_max", n(l::CONTACT_IDS_MAX)),
+            ("sse_streams_max", n(l::SSE_STREAMS_MAX)),
+            ("webhook_body_bytes_max", n(l::WEBHOOK_BODY_BYTES_MAX)),
+            ("name_bytes_max", n(l::NAME_BYTES_MAX)),
+            ("reason_bytes_max", n(l::REASON_BYTES_MAX)),
+            ("note_bytes_max", n(l::NOTE_BYTES_MAX)),
+            ("fields_max", n(l::FIELDS_MAX)),
+            ("field_key_bytes_max", n(l::FIELD_KEY_BYTES_MAX)),
+            ("field_value_bytes_max", n(l::FIELD_VALUE_BYTES_MAX)),
+            ("contacts_per_user_max", n(l::CONTACTS_PER_USER_MAX)),
+            ("dnc_per_user_max", n(l::DNC_PER_USER_MAX)),
+            (
+                "concurrent_calls_limit_max",
+                u64::from(l::CONCURRENT_CALLS_LIMIT_MAX),
+            ),
+            (
+                "user_concurrent_calls_default",
+                u64::from(l::USER_CONCURRENT_CALLS_DEFAULT),
+            ),
+            (
+                "retry_delay_minutes_default",
+                u64::from(l::RETRY_DELAY_MINUTES_DEFAULT),
+            ),
+            (
+                "retry_delay_minutes_max",
+                u64::from(l::RETRY_DELAY_MINUTES_MAX),
+            ),
+            (
+                "dropped_retry_delay_minutes_default",
+                u64::from(l::DROPPED_RETRY_DELAY_MINUTES_DEFAULT),
+            ),
+            ("max_attempts_default", u64::from(l::MAX_ATTEMPTS_DEFAULT)),
+            ("max_attempts_max", u64::from(l::MAX_ATTEMPTS_MAX)),
+            (
+                "attempts_per_day_max_limit",
+                u64::from(l::ATTEMPTS_PER_DAY_MAX_LIMIT),
+            ),
+            ("dial_delay_ms_max", u64::from(l::DIAL_DELAY_MS_MAX)),
+            (
+                "webhook_signature_age_max_ms",
+                l::SIGNATURE_AGE_MAX_MS.unsigned_abs(),
+            ),
+            ("log_events_per_append_max", n(log.events_per_append_max)),
+            ("log_payload_bytes_max", n(log.payload_bytes_max)),
+        ]
+    }
+
+    fn paragraph() -> String {
+        format!(
+            "Limits: JSON bodies {json}; CSV uploads {csv} and {rows} rows; pages at most \
+             {page} items (default {page_default}); events at most {events} per page; names \
+             {name}; {contacts} contact ids per campaign creation; {feeds} open live feeds; \
+             provider callbacks {webhook}. Every limit is also in `x-limits`.",
+            json = bytes(l::JSON_BODY_BYTES_MAX),
+            csv = bytes(l::CSV_BODY_BYTES_MAX),
+            rows = count(l::UPLOAD_ROWS_MAX),
+            page = count(l::PAGE_ITEMS_MAX),
+            page_default = count(l::PAGE_ITEMS_DEFAULT),
+            events = count(l::EVENTS_PAGE_MAX),
+            name = bytes(l::NAME_BYTES_MAX),
+            contacts = count(l::CONTACT_IDS_MAX),
+            feeds = count(l::SSE_STREAMS_MAX),
+            webhook = bytes(l::WEBHOOK_BODY_BYTES_MAX),
+        )
+    }
+}
+
+fn append(text: &mut String, more: &str) {
+    if !text.is_empty() {
+        text.push(' ');
+    }
+    text.push_str(more);
+}
+
+fn append_opt(text: &mut Option<String>, more: &str) {
+    append(text.get_or_insert_with(String::new), more);
+}
+
+fn operation<'a>(
+    openapi: &'a mut utoipa::openapi::OpenApi,
+    path: &str,
+    post: bool,
+) -> Option<&'a mut Operation> {
+    let item = openapi.paths.paths.get_mut(path)?;
+    if post {
+        item.post.as_mut()
+    } else {
+        item.get.as_mut()
+    }
+}
+
+fn describe_limit_param(operation: &mut Operation, text: &str) {
+    for parameter in operation.parameters.iter_mut().flatten() {
+        if parameter.name == "limit" && parameter.parameter_in == ParameterIn::Query {
+            append_opt(&mut parameter.description, text);
+        }
+    }
+}
+
+fn describe_field(openapi: &mut utoipa::openapi::OpenApi, schema: &str, field: &str, text: &str) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
+        return;
+    };
+    match object.properties.get_mut(field) {
+        Some(RefOr::T(Schema::Object(property))) => append_opt(&mut property.description, text),
+        Some(RefOr::T(Schema::Array(property))) => append_opt(&mut property.description, text),
+        _ => {}
+    }
+}
+
+impl Modify for Limits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let description = openapi.info.description.get_or_insert_with(String::new);
+        description.push_str("\n\n");
+        description.push_str(&Self::paragraph());
+        let limits: serde_json::Map<String, serde_json::Value> = Self::named()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.into()))
+            .collect();
+        openapi
+            .info
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("x-limits".to_owned(), limits.into());
+
+        let pages = format!(
+            "Default {}, at most {}.",
+            count(l::PAGE_ITEMS_DEFAULT),
+            count(l::PAGE_ITEMS_MAX)
+        );
+        for path in ["/api/v1/calls", "/api/v1/campaigns/{id}/leads"] {
+            if let Some(op) = operation(openapi, path, false) {
+                describe_limit_param(op, &pages);
+            }
+        }
+        if let Some(op) = operation(openapi, "/api/v1/events", false) {
+            let events = format!("Default and maximum {}.", count(l::EVENTS_PAGE_MAX));
+            describe_limit_param(op, &events);
+        }
+        if let Some(op) = operation(openapi, "/api/v1/campaigns/{id}/hopper", false) {
+            let hopper = format!(
+                "Default {}, at most {}.",
+                count(l::PAGE_ITEMS_DEFAULT),
+                count(l::HOPPER_LIST_MAX)
+            );
+            describe_limit_param(op, &hopper);
+        }
+        if let Some(op) = operation(openapi, "/api/v1/campaigns/{id}/leads", true) {
+            if let Some(body) = op.request_body.as_mut() {
+                append_opt(
+                    &mut body.description,
+                    &format!(
+                        "(at most {} rows, {}; JSON at most {})",
+                        count(l::UPLOAD_ROWS_MAX),
+                        bytes(l::CSV_BODY_BYTES_MAX),
+                        bytes(l::JSON_BODY_BYTES_MAX)
+                    ),
+                );
+            }
+        }
+        if let Some(op) = operation(openapi, "/api/v1/webhooks/{provider}", true) {
+            let body = bytes(l::WEBHOOK_BODY_BYTES_MAX);
+            if let Some(request) = op.request_body.as_mut() {
+                append_opt(&mut request.description, &format!("(at most {body})"));
+            }
+            if let Some(RefOr::T(response)) = op.responses.responses.get_mut("413") {
+                append(&mut response.description, &format!("({body})"));
+            }
+            append_opt(
+                &mut op.description,
+                &format!(
+                    "A Retell signature more than {} seconds old is refused.",
+                    l::SIGNATURE_AGE_MAX_MS / 1000
+                ),
+            );
+        }
+        let defaults = [
+            (
+                "RetryBody",
+                "delay_minutes",
+                format!(
+                    "Default {}, at most {}.",
+                    count(l::RETRY_DELAY_MINUTES_DEFAULT as usize),
+                    count(l::RETRY_DELAY_MINUTES_MAX as usize)
+                ),
+            ),
+            (
+                "RetryBody",
+                "dropped_delay_minutes",
+                format!(
+                    "Default {}.",
+                    count(l::DROPPED_RETRY_DELAY_MINUTES_DEFAULT as usize)
+                ),
+            ),
+            (
+                "RetryBody",
+                "max_attempts",
+                format!(
+                    "Default {}, at most {}.",
+                    l::MAX_ATTEMPTS_DEFAULT,
+                    l::MAX_ATTEMPTS_MAX
+                ),
+            ),
+            (
+                "NewUser",
+                "concurrent_calls_limit",
+                format!(
+                    "Default {}, at most {}.",
+                    l::USER_CONCURRENT_CALLS_DEFAULT,
+                    count(l::CONCURRENT_CALLS_LIMIT_MAX as usize)
+                ),
+            ),
+            (
+                "ImportReport",
+                "invalid",
+                format!("Up to {} listed.", count(l::INVALID_ROWS_LISTED_MAX)),
+            ),
+        ];
+        for (schema, field, text) in &defaults {
+            describe_field(openapi, schema, field, text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(1_000_000), "1,000,000");
+        assert_eq!(bytes(256 * 1024 * 1024), "256 MiB");
+        assert_eq!(bytes(64 * 1024), "64 KiB");
+        assert_eq!(bytes(200), "200 bytes");
+    }
+
+    /// The limits in the document come from the constants, and every place
+    /// meant to state one does (a renamed schema or field would not).
+    #[test]
+    fn the_document_states_the_limits_from_the_constants() {
+        let doc = serde_json::to_value(document()).expect("the document serializes");
+        let description = doc["info"]["description"].as_str().unwrap_or_default();
+        assert!(description.contains(&Limits::paragraph()), "{description}");
+        assert_eq!(
+            doc["info"]["x-limits"]["upload_rows_max"],
+            l::UPLOAD_ROWS_MAX as u64
+        );
+        assert_eq!(
+            doc["info"]["x-limits"]["page_items_default"],
+            l::PAGE_ITEMS_DEFAULT as u64
+        );
+        let import = &doc["paths"]["/api/v1/campaigns/{id}/leads"]["post"];
+        let body = import["requestBody"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(body.contains(&count(l::UPLOAD_ROWS_MAX)), "{body}");
+        let webhook = &doc["paths"]["/api/v1/webhooks/{provider}"]["post"];
+        let too_large = webhook["responses"]["413"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            too_large.contains(&bytes(l::WEBHOOK_BODY_BYTES_MAX)),
+            "{too_large}"
+        );
+        for path in [
+            "/api/v1/calls",
+            "/api/v1/campaigns/{id}/leads",
+            "/api/v1/events",
+            "/api/v1/campaigns/{id}/hopper",
+        ] {
+            let parameters = doc["paths"][path]["get"]["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let limit = parameters
+                .iter()
+                .find(|p| p["name"] == "limit")
+                .unwrap_or_else(|| panic!("{path} has a limit"));
+            let text = limit["description"].as_str().unwrap_or_default();
+            assert!(
+                text.contains("at most") || text.contains("maximum"),
+                "{path}: {text}"
+            );
+        }
+        let schemas = &doc["components"]["schemas"];
+        for (schema, field, value) in [
+            ("RetryBody", "delay_minutes", l::RETRY_DELAY_MINUTES_DEFAULT),
+            (
+                "RetryBody",
+                "dropped_delay_minutes",
+                l::DROPPED_RETRY_DELAY_MINUTES_DEFAULT,
+            ),
+            ("RetryBody", "max_attempts", l::MAX_ATTEMPTS_DEFAULT),
+            (
+                "NewUser",
+                "concurrent_calls_limit",
+                l::USER_CONCURRENT_CALLS_DEFAULT,
+            ),
+        ] {
+            let text = schemas[schema]["properties"][field]["description"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                text.contains(&format!("Default {}", count(value as usize))),
+                "{schema}.{field}: {text}"
+            );
+        }
+        let invalid = schemas["ImportReport"]["properties"]["invalid"]["description"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            invalid.contains(&count(l::INVALID_ROWS_LISTED_MAX)),
+            "{invalid}"
+        );
+    }
 }

@@ -36,14 +36,7 @@ use leadline_storage::{EventLog, ExpectedVersion, LogError, StreamAppend};
 
 pub use self::locks::StreamLocks;
 pub use self::record::Cause;
-
-/// How long a command keeps deciding again while other processes win the
-/// race for its streams.
-pub const COMMAND_CONFLICT_WAIT_MS: u64 = 10_000;
-/// How long a command waits for its events to show in the read models.
-pub const VISIBLE_WAIT_MS: u64 = 10_000;
-/// The longest pause between two tries of a contended command.
-const CONFLICT_BACKOFF_MS_MAX: u64 = 100;
+use crate::limits::{COMMAND_CONFLICT_BACKOFF_MS_MAX, COMMAND_CONFLICT_WAIT_MS, VISIBLE_WAIT_MS};
 
 /// What a command decided: the events to append, the streams it read
 /// without writing (checked at append time), and the answer.
@@ -215,7 +208,7 @@ impl CommandRunner {
                     }
                     self.wait_visible(waiting, self.log.last_position()).await?;
                     pause(waiting, Duration::from_millis(backoff_ms)).await;
-                    backoff_ms = (backoff_ms * 2).min(CONFLICT_BACKOFF_MS_MAX);
+                    backoff_ms = (backoff_ms * 2).min(COMMAND_CONFLICT_BACKOFF_MS_MAX);
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -298,4 +291,75 @@ fn encode<T>(
         });
     }
     Ok(appends)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leadline_domain::user::{self, UserCommand};
+    use leadline_domain::{Actor, UserId};
+    use leadline_storage::{system_clock, LogLimits, MemoryLog};
+
+    const USER: UserId = UserId::from_u128(7);
+
+    fn runner_pair() -> (Arc<CommandRunner>, Arc<CommandRunner>, Arc<Projections>) {
+        let log: Arc<dyn EventLog> = Arc::new(MemoryLog::new(LogLimits::default(), system_clock()));
+        let projections = Projections::open(log.clone()).expect("projections");
+        projections.follow().expect("follower");
+        // Two runners with their own lock tables: two processes on one log.
+        let a = CommandRunner::new(log.clone(), projections.clone());
+        let b = CommandRunner::new(log, projections.clone());
+        (a, b, projections)
+    }
+
+    fn cause() -> Cause {
+        Cause::new(Actor::System("test".into()))
+    }
+
+    /// Raises the user's limit by one: every run must write, so two runs
+    /// deciding on the same version conflict.
+    fn bump(model: &ReadModel) -> Result<Decision<u32>, String> {
+        let now = chrono::DateTime::UNIX_EPOCH;
+        let user = &model.user(&USER).ok_or("no user")?.user;
+        let limit = user.concurrent_calls_limit + 1;
+        let command = UserCommand::ChangeLimit {
+            concurrent_calls_limit: limit,
+        };
+        let events = user::decide(user, command, now).map_err(|e| e.to_string())?;
+        Ok(Decision::new(events, limit))
+    }
+
+    #[test]
+    fn commands_on_one_stream_from_two_processes_are_retried_never_refused() {
+        let (a, b, projections) = runner_pair();
+        a.run_blocking(&cause(), |_| {
+            let now = chrono::DateTime::UNIX_EPOCH;
+            let events = user::create(None, USER, "Asha", Some(1), "digest", now)
+                .map_err(|e| e.to_string())?;
+            Ok::<_, String>(Decision::new(events, ()))
+        })
+        .expect("created");
+        const RUNS: usize = 40;
+        std::thread::scope(|scope| {
+            for runner in [&a, &a, &b, &b] {
+                scope.spawn(move || {
+                    for _ in 0..RUNS / 4 {
+                        runner.run_blocking(&cause(), bump).expect("never refused");
+                    }
+                });
+            }
+        });
+        let model = projections.read();
+        let user = &model.user(&USER).expect("user");
+        assert_eq!(user.user.concurrent_calls_limit, 1 + RUNS as u32);
+        assert_eq!(a.appended() + b.appended(), 1 + RUNS as u64);
+    }
+
+    #[test]
+    fn a_refused_decision_writes_nothing_and_says_why() {
+        let (a, _, projections) = runner_pair();
+        let refused = a.run_blocking(&cause(), bump);
+        assert!(matches!(refused, Err(RunError::Decide(ref why)) if why == "no user"));
+        assert_eq!(projections.position(), 0);
+    }
 }

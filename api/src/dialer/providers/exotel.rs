@@ -30,15 +30,12 @@ use leadline_domain::lead::ReportedCallState;
 use leadline_domain::{CallId, CallOutcome};
 
 use super::{
-    constant_time_eq, parse_secs, send_json, shorten, Callback, CallbackError, PlaceError,
+    constant_time_eq, echo, parse_secs, send_json, Callback, CallbackError, PlaceError,
     ProviderAdapter, ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
 
-/// Exotel's documented API rate limit.
-pub const EXOTEL_REQUESTS_PER_MIN_MAX: u32 = 200;
-/// The callback token is the only thing authenticating Exotel's callbacks.
-pub const WEBHOOK_TOKEN_BYTES_MIN: usize = 16;
+pub use crate::limits::{EXOTEL_REQUESTS_PER_MIN_MAX, WEBHOOK_TOKEN_BYTES_MIN};
 
 /// The Exotel adapter.
 #[derive(Debug)]
@@ -174,7 +171,7 @@ pub fn parse_callback(fields: &BTreeMap<String, String>) -> Result<Callback, Cal
             other => {
                 return Err(CallbackError::Invalid(format!(
                     "unknown Status `{}`",
-                    shorten(other, 64)
+                    echo(other)
                 )))
             }
         }

@@ -55,19 +55,10 @@ use super::placer::{CallPlacer, OutboundCall, ProviderEvent};
 /// Worker threads placing calls: enough to keep a provider busy at its
 /// rate limit while a few requests wait on the network.
 pub const PLACER_WORKERS: usize = 8;
-/// Calls waiting for a worker. Far above any concurrent-calls limit, so it
-/// fills only when the provider stalls; a call that finds it full is
-/// refused (recorded as failed) rather than blocking the dialer.
-pub const PLACER_QUEUE_CALLS_MAX: usize = 10_000;
-/// The whole of one request to a provider, connect to last byte.
-pub const PROVIDER_REQUEST_TIMEOUT_MS: u64 = 15_000;
-/// Connecting to a provider.
-pub const PROVIDER_CONNECT_TIMEOUT_MS: u64 = 5_000;
-/// Bytes of a provider's error text kept in a failed call.
-pub const PROVIDER_MESSAGE_BYTES_MAX: usize = 400;
-/// A token bucket holds this many seconds of its rate: a short burst is
-/// allowed (a campaign's first dials), a sustained rate is not.
-pub const RATE_BURST_SECS: u32 = 6;
+pub use crate::limits::{
+    PLACER_QUEUE_CALLS_MAX, PROVIDER_CONNECT_TIMEOUT_MS, PROVIDER_MESSAGE_BYTES_MAX,
+    PROVIDER_REQUEST_TIMEOUT_MS, RATE_BURST_SECS,
+};
 
 /// A credential: never printed, and cut out of any text shown.
 #[derive(Clone, PartialEq, Eq)]
@@ -129,7 +120,7 @@ impl FromStr for ProviderName {
             "exotel" => Ok(ProviderName::Exotel),
             "twilio" => Ok(ProviderName::Twilio),
             "retell" => Ok(ProviderName::Retell),
-            _ => Err(format!("no provider named `{}`", shorten(text, 32))),
+            _ => Err(format!("no provider named `{}`", echo(text))),
         }
     }
 }
@@ -182,7 +173,7 @@ pub(crate) fn send_json(
         let cut = secrets
             .iter()
             .fold(text, |text, secret| secret.redact(&text));
-        PlaceError(shorten(&cut, PROVIDER_MESSAGE_BYTES_MAX))
+        PlaceError(truncate(&cut, PROVIDER_MESSAGE_BYTES_MAX))
     };
     let response = request
         .send()
@@ -196,7 +187,7 @@ pub(crate) fn send_json(
         let message = json
             .as_ref()
             .and_then(message_of)
-            .unwrap_or_else(|| shorten(body.trim(), 200));
+            .unwrap_or_else(|| truncate(body.trim(), 200));
         return Err(redact(format!(
             "{provider} refused the call (HTTP {}): {message}",
             status.as_u16()
@@ -206,7 +197,7 @@ pub(crate) fn send_json(
         redact(format!(
             "{provider} answered HTTP {} without JSON: {}",
             status.as_u16(),
-            shorten(body.trim(), 200)
+            truncate(body.trim(), 200)
         ))
     })
 }
@@ -226,16 +217,7 @@ fn error_chain(error: reqwest::Error) -> String {
 }
 
 /// At most `max_bytes` of `text`, cut at a character boundary.
-pub(crate) fn shorten(text: &str, max_bytes: usize) -> String {
-    if text.len() <= max_bytes {
-        return text.to_owned();
-    }
-    let mut end = max_bytes;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
-}
+pub(crate) use leadline_domain::text::{echo, truncate};
 
 /// Compares in time independent of where the texts differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -703,7 +685,7 @@ fn checked_url(variable: &str, url: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "{variable} must start with https:// or http:// (got `{}`)",
-            shorten(url, 64)
+            echo(url)
         ))
     }
 }

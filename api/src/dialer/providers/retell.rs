@@ -27,18 +27,14 @@ use leadline_domain::{CallId, CallOutcome};
 use sha2::Sha256;
 
 use super::{
-    constant_time_eq, send_json, shorten, Callback, CallbackError, PlaceError, ProviderAdapter,
+    constant_time_eq, echo, send_json, Callback, CallbackError, PlaceError, ProviderAdapter,
     ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
 
 /// Retell's API origin.
 pub const API_BASE: &str = "https://api.retellai.com";
-/// Retell publishes no request rate for this endpoint that we rely on;
-/// a conservative pace, well under its concurrency limits.
-pub const RETELL_REQUESTS_PER_MIN_MAX: u32 = 60;
-/// A signature older (or newer) than this is refused.
-pub const SIGNATURE_AGE_MAX_MS: i64 = 5 * 60 * 1000;
+pub use crate::limits::{RETELL_REQUESTS_PER_MIN_MAX, SIGNATURE_AGE_MAX_MS};
 
 /// The Retell adapter.
 #[derive(Debug)]
@@ -201,7 +197,7 @@ pub fn parse_callback(body: &[u8]) -> Result<Callback, CallbackError> {
     } else {
         // call_started, call_analyzed and any later event kinds carry no
         // end; recording nothing keeps them harmless in any order.
-        (ReportedCallState::InProgress, shorten(&event, 64), None)
+        (ReportedCallState::InProgress, echo(&event), None)
     };
     Ok(Callback {
         provider_call_id: call_id,

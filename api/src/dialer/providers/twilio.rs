@@ -31,17 +31,14 @@ use leadline_domain::CallOutcome;
 use sha1::Sha1;
 
 use super::{
-    constant_time_eq, parse_secs, send_json, shorten, Callback, CallbackError, PlaceError,
+    constant_time_eq, echo, parse_secs, send_json, Callback, CallbackError, PlaceError,
     ProviderAdapter, ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
 
 /// Twilio's API origin.
 pub const API_BASE: &str = "https://api.twilio.com";
-/// Twilio starts one outbound call per second per account unless raised
-/// (its "CPS"); more are queued by Twilio itself. Pacing here keeps
-/// Twilio's queue, and so the time from dial to ring, short.
-pub const TWILIO_REQUESTS_PER_MIN_MAX: u32 = 60;
+pub use crate::limits::TWILIO_REQUESTS_PER_MIN_MAX;
 /// The status changes Twilio reports.
 const STATUS_CALLBACK_EVENTS: [&str; 4] = ["initiated", "ringing", "answered", "completed"];
 
@@ -184,7 +181,7 @@ pub fn parse_callback(fields: &BTreeMap<String, String>) -> Result<Callback, Cal
         other => {
             return Err(CallbackError::Invalid(format!(
                 "unknown CallStatus `{}`",
-                shorten(other, 64)
+                echo(other)
             )))
         }
     };

@@ -66,7 +66,7 @@ fn call_view(model: &ReadModel, call: &CallRecord) -> CallView {
 pub struct CallQuery {
     pub campaign_id: Option<String>,
     pub lead_id: Option<String>,
-    /// At most this many (default 100, at most 1,000).
+    /// At most this many.
     pub limit: Option<usize>,
     /// Where the previous page ended (`next_cursor`).
     pub cursor: Option<String>,
@@ -96,7 +96,7 @@ pub async fn list(
         Some(other) => {
             return Err(ApiError::bad_request(format!(
                 "order must be `asc` or `desc`, not `{}`",
-                other.chars().take(32).collect::<String>()
+                leadline_domain::text::echo(other)
             )))
         }
     };

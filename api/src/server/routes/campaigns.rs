@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::server::auth::Principal;
 use crate::server::commands::{execute, Done};
 use crate::server::error::ApiError;
-use crate::server::limits::{CONTACT_IDS_MAX, HOPPER_LIST_MAX};
+use crate::server::limits::{CONTACT_IDS_MAX, HOPPER_LIST_MAX, PAGE_ITEMS_DEFAULT};
 use crate::server::state::AppState;
 
 use super::{cause, parse_id, ListQuery};
@@ -62,11 +62,11 @@ pub struct HoursBody {
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RetryBody {
-    /// Minutes between a retried outcome and the next dial (default 240).
+    /// Minutes between a retried outcome and the next dial.
     pub delay_minutes: Option<u32>,
-    /// Minutes before a dropped call is retried (default 5).
+    /// Minutes before a dropped call is retried.
     pub dropped_delay_minutes: Option<u32>,
-    /// Dials per lead and round (default 3).
+    /// Dials per lead and round.
     pub max_attempts: Option<u32>,
     /// Outcomes that are retried (default no_answer, busy, failed, dropped, congestion).
     pub statuses: Option<Vec<String>>,
@@ -800,7 +800,10 @@ pub async fn hopper(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id: CampaignId = parse_id("campaign id", &path)?;
-    let limit = query.limit.unwrap_or(100).min(HOPPER_LIST_MAX);
+    let limit = query
+        .limit
+        .unwrap_or(PAGE_ITEMS_DEFAULT)
+        .min(HOPPER_LIST_MAX);
     let now = state.now();
     let model = state.projections.read();
     let entry = visible(&model, &principal, &id)?;

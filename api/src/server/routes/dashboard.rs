@@ -127,10 +127,7 @@ pub async fn asset(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         })
         .map(|i| serve(&req, i))
         .ok_or_else(|| {
-            ApiError::not_found(&format!(
-                "asset {}",
-                name.chars().take(64).collect::<String>()
-            ))
+            ApiError::not_found(&format!("asset {}", leadline_domain::text::echo(&name)))
         })
 }
 

@@ -15,7 +15,9 @@ use utoipa::ToSchema;
 
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
-use crate::server::limits::{EVENTS_PAGE_MAX, SSE_STREAMS_MAX};
+use crate::server::limits::{
+    EVENTS_PAGE_MAX, SSE_FRAMES_QUEUED_MAX, SSE_HEARTBEAT_MS, SSE_STREAMS_MAX,
+};
 use crate::server::routes::campaigns::visible;
 use crate::server::routes::parse_id;
 use crate::server::state::AppState;
@@ -91,7 +93,7 @@ pub fn event_view(recorded: &RecordedEvent) -> Result<EventView, ApiError> {
 pub struct EventQuery {
     /// Events after this position (default 0: from the start).
     pub after: Option<u64>,
-    /// At most this many (default and maximum 1,000).
+    /// At most this many.
     pub limit: Option<usize>,
     /// Only the events of this campaign and of its leads.
     pub campaign_id: Option<String>,
@@ -172,11 +174,6 @@ pub async fn list(
         last_position,
     }))
 }
-
-/// Frames queued for one live-feed client.
-const SSE_FRAMES_QUEUED_MAX: usize = 64;
-/// A comment line keeps idle connections open through proxies.
-const SSE_HEARTBEAT_MS: u64 = 15_000;
 
 /// Decrements the open-streams count when a live feed ends.
 struct StreamSlot(web::Data<AppState>);

@@ -19,8 +19,8 @@ use crate::server::auth::Principal;
 use crate::server::commands::execute;
 use crate::server::error::ApiError;
 use crate::server::limits::{
-    CSV_BODY_BYTES_MAX, IMPORT_BATCH_ROWS_MAX, INVALID_ROWS_LISTED_MAX, JSON_BODY_BYTES_MAX,
-    UPLOAD_ROWS_MAX,
+    CSV_BODY_BYTES_MAX, CSV_CHUNKS_QUEUED_MAX, IMPORT_BATCH_ROWS_MAX, INVALID_ROWS_LISTED_MAX,
+    JSON_BODY_BYTES_MAX, UPLOAD_ROWS_MAX,
 };
 use crate::server::state::AppState;
 
@@ -48,7 +48,7 @@ pub struct ImportReport {
     pub imported: usize,
     pub duplicates: usize,
     pub dnc: usize,
-    /// Invalid rows, up to 1,000 listed.
+    /// Invalid rows, the first ones listed.
     pub invalid: Vec<InvalidRowView>,
     /// Every invalid row, listed or not.
     pub invalid_total: usize,
@@ -80,7 +80,7 @@ pub struct LeadsBody {
 /// written in batches; duplicates, do-not-call numbers and invalid rows are
 /// reported, not fatal.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/leads", tag = "leads",
-    request_body(content = LeadsBody, description = "JSON, or CSV with Content-Type text/csv (at most 1,000,000 rows, 256 MiB)"),
+    request_body(content = LeadsBody, description = "JSON, or CSV with Content-Type text/csv"),
     responses((status = 200, body = ImportReport), (status = 400, description = "malformed CSV or JSON"),
         (status = 413, description = "too many rows or bytes"), (status = 415, description = "neither CSV nor JSON")))]
 pub async fn import(
@@ -259,9 +259,6 @@ impl Read for ChunkReader {
         Ok(n)
     }
 }
-
-/// Chunks in flight between the body stream and the CSV parser.
-const CSV_CHUNKS_QUEUED_MAX: usize = 16;
 
 async fn read_csv(mut payload: web::Payload) -> Result<Vec<LeadInput>, ApiError> {
     let (sender, chunks) = tokio::sync::mpsc::channel::<Bytes>(CSV_CHUNKS_QUEUED_MAX);
@@ -461,7 +458,7 @@ pub fn visible_lead<'m>(
 pub struct LeadListQuery {
     /// Only leads with this status.
     pub status: Option<String>,
-    /// At most this many (default 100, at most 1,000).
+    /// At most this many.
     pub limit: Option<usize>,
     /// Where the previous page ended (`next_cursor`).
     pub cursor: Option<String>,

@@ -14,6 +14,7 @@ use std::str::FromStr;
 
 use crate::write::Cause;
 use actix_web::web;
+use leadline_domain::text::echo;
 use serde::Deserialize;
 
 use super::auth::Principal;
@@ -38,15 +39,11 @@ where
 {
     text.parse::<T>().map_err(|e| {
         if what.ends_with(" id") {
-            ApiError::not_found(&format!("{what} `{}` ({e})", shorten(text)))
+            ApiError::not_found(&format!("{what} `{}` ({e})", echo(text)))
         } else {
             ApiError::unprocessable(format!("{what}: {e}"))
         }
     })
-}
-
-fn shorten(text: &str) -> String {
-    text.chars().take(64).collect()
 }
 
 /// Reads a request body into memory, refusing more than `limit` bytes.

@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub name: String,
-    /// Calls in flight at once (default 2).
+    /// Calls in flight at once.
     pub concurrent_calls_limit: Option<u32>,
 }
 

@@ -14,23 +14,18 @@ use std::time::{Duration, Instant};
 use crate::write::Cause;
 use actix_web::{web, HttpRequest, HttpResponse};
 use leadline_domain::lead::{self, LeadCommand};
+use leadline_domain::text::echo;
 use leadline_domain::{Actor, CallId};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::dialer::providers::{
-    shorten, signature_header, Callback, CallbackError, ProviderName, WebhookRequest,
+    signature_header, Callback, CallbackError, ProviderName, WebhookRequest,
 };
 use crate::server::commands::execute;
 use crate::server::error::ApiError;
+use crate::server::limits::{UNKNOWN_CALL_WAIT_MS, WEBHOOK_BODY_BYTES_MAX};
 use crate::server::state::AppState;
-
-/// Bytes of a callback body. Retell's `call_ended` carries the whole
-/// transcript, so this is well above a form callback's few hundred bytes.
-pub const WEBHOOK_BODY_BYTES_MAX: usize = 2 * 1024 * 1024;
-/// How long a callback for a call not known yet waits for it: a provider
-/// can report before its acceptance of the call has been recorded.
-pub const UNKNOWN_CALL_WAIT_MS: u64 = 2_000;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/webhooks/{provider}", web::post().to(receive));
@@ -48,17 +43,17 @@ pub struct WebhookAnswer {
 }
 
 /// A provider's status callback. Authenticated as the provider specifies:
-/// Twilio `X-Twilio-Signature`, Retell `x-retell-signature` (5 minutes),
+/// Twilio `X-Twilio-Signature`, Retell `x-retell-signature` (recent only),
 /// Exotel `?token=`. Idempotent: a repeat changes nothing and is 200.
 #[utoipa::path(post, path = "/api/v1/webhooks/{provider}", tag = "webhooks", security(()),
     params(("provider" = String, Path, description = "exotel, twilio or retell")),
-    request_body(content = String, description = "The provider's callback as it sends it: form-encoded (Twilio, Exotel) or JSON (Retell, Exotel); at most 2 MiB",
+    request_body(content = String, description = "The provider's callback as it sends it: form-encoded (Twilio, Exotel) or JSON (Retell, Exotel)",
         content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = WebhookAnswer),
         (status = 400, description = "not a body the provider sends"),
         (status = 401, description = "wrong, missing or stale signature or token"),
         (status = 404, description = "unknown provider or call, or a provider this server does not use"),
-        (status = 413, description = "body over 2 MiB"),
+        (status = 413, description = "body over the limit"),
         (status = 422, description = "a required field is missing or unknown")))]
 pub async fn receive(
     state: web::Data<AppState>,
@@ -68,7 +63,7 @@ pub async fn receive(
 ) -> Result<HttpResponse, ApiError> {
     let provider: ProviderName = path
         .parse()
-        .map_err(|_| ApiError::not_found(&format!("webhook `{}`", shorten(&path, 32))))?;
+        .map_err(|_| ApiError::not_found(&format!("webhook `{}`", echo(&path))))?;
     let body = super::read_body(payload, WEBHOOK_BODY_BYTES_MAX).await?;
     let content_type = req
         .headers()
@@ -151,7 +146,7 @@ async fn find_call(state: &AppState, callback: &Callback) -> Result<CallId, ApiE
         if left.is_zero() {
             return Err(ApiError::not_found(&format!(
                 "a call with provider id `{}`",
-                shorten(&callback.provider_call_id, 64)
+                echo(&callback.provider_call_id)
             )));
         }
         let mut reached = state.projections.subscribe();

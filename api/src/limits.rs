@@ -1,0 +1,160 @@
+//! Every limit the server, the dialer's providers and the CLI enforce, in
+//! one place, named with the unit last. The domain's and the log's own
+//! limits are re-exported from where they are enforced, never copied, and
+//! the relations between limits are checked when this compiles. The
+//! OpenAPI document states the limits from these constants
+//! (`server::openapi`), so the document cannot drift from the code.
+
+use leadline_storage::LogLimits;
+
+pub use leadline_domain::allocation::{
+    CONCURRENT_CALLS_LIMIT_MAX, SYSTEM_CONCURRENT_CALLS_DEFAULT, USER_CONCURRENT_CALLS_DEFAULT,
+};
+pub use leadline_domain::campaign::DIAL_DELAY_MS_MAX;
+pub use leadline_domain::plans::IMPORT_ROWS_MAX;
+pub use leadline_domain::retry::{
+    ATTEMPTS_PER_DAY_MAX_LIMIT, DROPPED_RETRY_DELAY_MINUTES_DEFAULT, MAX_ATTEMPTS_DEFAULT,
+    MAX_ATTEMPTS_MAX, RETRY_DELAY_MINUTES_DEFAULT, RETRY_DELAY_MINUTES_MAX,
+};
+pub use leadline_domain::text::{
+    ECHO_BYTES_MAX, FIELDS_MAX, FIELD_KEY_BYTES_MAX, FIELD_VALUE_BYTES_MAX, NAME_BYTES_MAX,
+    NOTE_BYTES_MAX, REASON_BYTES_MAX,
+};
+pub use leadline_domain::user::{CONTACTS_PER_USER_MAX, DNC_PER_USER_MAX};
+
+/// The event log's limits (events and bytes per append, page sizes …).
+/// They are runtime values, so their relations to the limits here are
+/// checked by tests rather than by the compiler.
+pub fn log_limits() -> LogLimits {
+    LogLimits::default()
+}
+
+// --- HTTP ---
+
+/// Bytes of a JSON request body.
+pub const JSON_BODY_BYTES_MAX: usize = 16 * 1024 * 1024;
+/// Bytes of a CSV upload.
+pub const CSV_BODY_BYTES_MAX: usize = 256 * 1024 * 1024;
+/// Rows of one lead upload (CSV or JSON).
+pub const UPLOAD_ROWS_MAX: usize = 1_000_000;
+/// Invalid rows listed in an import report (all are counted).
+pub const INVALID_ROWS_LISTED_MAX: usize = 1_000;
+/// Leads imported per atomic append; an upload is validated whole first,
+/// then written in batches of this size.
+pub const IMPORT_BATCH_ROWS_MAX: usize = 5_000;
+/// Chunks of a CSV body queued for the parser: the body streams through
+/// in bounded memory.
+pub const CSV_CHUNKS_QUEUED_MAX: usize = 16;
+/// Items in one page of a list.
+pub const PAGE_ITEMS_MAX: usize = 1_000;
+/// Items in a page when the client gives no limit.
+pub const PAGE_ITEMS_DEFAULT: usize = 100;
+/// Leads listed by the hopper endpoint.
+pub const HOPPER_LIST_MAX: usize = 1_000;
+/// Events in one page of the log (also the page size when none is given).
+pub const EVENTS_PAGE_MAX: usize = 1_000;
+/// Contact ids in one campaign creation.
+pub const CONTACT_IDS_MAX: usize = 10_000;
+/// How long a command keeps deciding again while writers in other
+/// processes win the race for its streams (in-process writers queue on
+/// the stream locks instead); then it answers 503.
+pub const COMMAND_CONFLICT_WAIT_MS: u64 = 10_000;
+/// The longest pause between two tries of such a contended command.
+pub const COMMAND_CONFLICT_BACKOFF_MS_MAX: u64 = 100;
+/// How long a command waits for its events to show in the read models.
+pub const VISIBLE_WAIT_MS: u64 = 10_000;
+/// The `Retry-After` of a 503 (contended, not yet visible, log unavailable).
+pub const UNAVAILABLE_RETRY_AFTER_S: u32 = 1;
+/// Open Server-Sent Events streams at once.
+pub const SSE_STREAMS_MAX: usize = 256;
+/// Frames queued for one live-feed client.
+pub const SSE_FRAMES_QUEUED_MAX: usize = 64;
+/// A comment line keeps idle connections open through proxies.
+pub const SSE_HEARTBEAT_MS: u64 = 15_000;
+/// Bytes of a provider callback body. Retell's `call_ended` carries the
+/// whole transcript, so this is well above a form callback's few hundred
+/// bytes.
+pub const WEBHOOK_BODY_BYTES_MAX: usize = 2 * 1024 * 1024;
+/// How long a callback for a call not known yet waits for it: a provider
+/// can report before its acceptance of the call has been recorded.
+pub const UNKNOWN_CALL_WAIT_MS: u64 = 2_000;
+
+// --- Providers ---
+
+/// Calls waiting for a worker. Far above any concurrent-calls limit, so it
+/// fills only when the provider stalls; a call that finds it full is
+/// refused (recorded as failed) rather than blocking the dialer.
+pub const PLACER_QUEUE_CALLS_MAX: usize = 10_000;
+/// The whole of one request to a provider, connect to last byte.
+pub const PROVIDER_REQUEST_TIMEOUT_MS: u64 = 15_000;
+/// Connecting to a provider.
+pub const PROVIDER_CONNECT_TIMEOUT_MS: u64 = 5_000;
+/// Bytes of a provider's error text kept in a failed call.
+pub const PROVIDER_MESSAGE_BYTES_MAX: usize = 400;
+/// A token bucket holds this many seconds of its rate: a short burst is
+/// allowed (a campaign's first dials), a sustained rate is not.
+pub const RATE_BURST_SECS: u32 = 6;
+/// Exotel's documented API rate limit.
+pub const EXOTEL_REQUESTS_PER_MIN_MAX: u32 = 200;
+/// The shortest Exotel callback token accepted: it is the only thing
+/// authenticating Exotel's callbacks.
+pub const WEBHOOK_TOKEN_BYTES_MIN: usize = 16;
+/// Twilio starts one outbound call per second per account unless raised
+/// (its "CPS"); more are queued by Twilio itself. Pacing here keeps
+/// Twilio's queue, and so the time from dial to ring, short.
+pub const TWILIO_REQUESTS_PER_MIN_MAX: u32 = 60;
+/// Retell publishes no request rate for this endpoint that we rely on;
+/// a conservative pace, well under its concurrency limits.
+pub const RETELL_REQUESTS_PER_MIN_MAX: u32 = 60;
+/// A Retell signature older (or newer) than this is refused.
+pub const SIGNATURE_AGE_MAX_MS: i64 = 5 * 60 * 1000;
+
+// --- CLI ---
+
+/// Answers larger than this are refused: the server's pages are far
+/// smaller, so anything bigger is not a Leadline server talking.
+pub const ANSWER_BYTES_MAX: u64 = 256 * 1024 * 1024;
+/// Longest part of an unexpected answer quoted back in a message.
+pub const QUOTED_BYTES_MAX: usize = 300;
+/// Leads in the demo's sample campaign.
+pub const DEMO_LEADS_MAX: u32 = 10_000;
+
+// --- Relations, checked at compile time ---
+
+const _: () = assert!(PAGE_ITEMS_DEFAULT <= PAGE_ITEMS_MAX);
+// An upload is written in batches, each one import decision in the domain.
+const _: () = assert!(IMPORT_BATCH_ROWS_MAX <= IMPORT_ROWS_MAX);
+const _: () = assert!(IMPORT_BATCH_ROWS_MAX <= UPLOAD_ROWS_MAX);
+const _: () = assert!(INVALID_ROWS_LISTED_MAX <= UPLOAD_ROWS_MAX);
+// The byte limit must admit the row limit with room for real rows (a
+// number, a name, a zone and a few fields), or the row limit is a lie.
+const _: () = assert!(UPLOAD_ROWS_MAX * 256 <= CSV_BODY_BYTES_MAX);
+// Contacts given at creation are imported as one decision.
+const _: () = assert!(CONTACT_IDS_MAX <= IMPORT_ROWS_MAX);
+const _: () = assert!(CONTACT_IDS_MAX <= CONTACTS_PER_USER_MAX);
+const _: () = assert!(HOPPER_LIST_MAX <= PAGE_ITEMS_MAX);
+const _: () = assert!(PROVIDER_CONNECT_TIMEOUT_MS <= PROVIDER_REQUEST_TIMEOUT_MS);
+// A callback waiting for its call answers before a provider's own request
+// to us would time out, as a command's wait does.
+const _: () = assert!(UNKNOWN_CALL_WAIT_MS <= VISIBLE_WAIT_MS);
+const _: () = assert!(PROVIDER_MESSAGE_BYTES_MAX <= leadline_domain::text::PROVIDER_TEXT_BYTES_MAX);
+const _: () = assert!(SYSTEM_CONCURRENT_CALLS_DEFAULT <= CONCURRENT_CALLS_LIMIT_MAX);
+const _: () = assert!(USER_CONCURRENT_CALLS_DEFAULT <= CONCURRENT_CALLS_LIMIT_MAX);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The log's limits are values, not constants: the relations to them
+    /// are checked here.
+    #[test]
+    fn an_import_batch_fits_one_append() {
+        let log = log_limits();
+        // An imported row is at most two events (imported, then skipped).
+        assert!(2 * IMPORT_ROWS_MAX <= log.events_per_append_max);
+        assert!(2 * IMPORT_BATCH_ROWS_MAX <= log.events_per_append_max);
+        assert!(2 * IMPORT_BATCH_ROWS_MAX <= log.group_events_max);
+        assert!(EVENTS_PAGE_MAX <= log.read_events_max);
+        assert!(PAGE_ITEMS_MAX <= log.read_events_max);
+    }
+}
