@@ -1,19 +1,24 @@
 //! Campaigns: create, list, read, change, archive, start, pause, resume,
 //! cancel, stats, hopper, recycle.
+//!
+//! The handlers are here; the request bodies and their reading into the
+//! domain's settings are in [`body`], the response views in [`view`].
 
-use std::collections::BTreeMap;
+mod body;
+mod view;
+
+pub use body::{CampaignBody, HoursBody, Nullable, ProviderBody, RecycleBody, RetryBody};
+pub use view::{
+    campaign_view, category_name, stats_view, BreakdownView, CampaignList, CampaignView,
+    HopperLeadView, HopperView, ProviderView, RecycleResult, RetryView, StatsResponse, StatsView,
+};
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
-use leadline_domain::campaign::{self, Campaign, CampaignCommand, CampaignSettings};
+use leadline_domain::campaign::{self, CampaignCommand, CampaignSettings};
 use leadline_domain::plans::{self, RecycleRequest};
-use leadline_domain::{
-    CampaignId, CampaignStatus, DailyHours, LeadStatus, Region, RetryPolicy, TimeOfDay, UserId,
-    Zone,
-};
-use leadline_projections::{CampaignEntry, Counters, ReadModel};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use leadline_domain::{CampaignId, CampaignStatus, LeadStatus, UserId};
+use leadline_projections::{CampaignEntry, ReadModel};
+use serde::Deserialize;
 
 use crate::server::auth::Principal;
 use crate::server::commands::{execute, Done};
@@ -22,6 +27,7 @@ use crate::server::limits::{CONTACT_IDS_MAX, HOPPER_LIST_MAX, PAGE_ITEMS_DEFAULT
 use crate::server::state::AppState;
 
 use super::{cause, parse_id, ListQuery};
+use body::{apply_body, unprocessable};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns", web::post().to(create))
@@ -36,401 +42,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/stats", web::get().to(stats))
         .route("/campaigns/{id}/hopper", web::get().to(hopper))
         .route("/campaigns/{id}/recycle", web::post().to(recycle));
-}
-
-/// A field that may be absent (keep the value), `null` (clear it) or given.
-pub type Nullable<T> = Option<Option<T>>;
-
-/// Reads a present field, `null` included, as `Some(..)`; `#[serde(default)]`
-/// makes an absent one `None`.
-fn nullable<'de, D, T>(deserializer: D) -> Result<Nullable<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
-/// Calling hours of a day, `HH:MM`.
-#[derive(Deserialize, Serialize, ToSchema, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct HoursBody {
-    pub start: String,
-    pub end: String,
-}
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RetryBody {
-    /// Minutes between a retried outcome and the next dial.
-    pub delay_minutes: Option<u32>,
-    /// Minutes before a dropped call is retried.
-    pub dropped_delay_minutes: Option<u32>,
-    /// Dials per lead and round.
-    pub max_attempts: Option<u32>,
-    /// Outcomes that are retried (default no_answer, busy, failed, dropped, congestion).
-    pub statuses: Option<Vec<String>>,
-    /// Dials per number per 24 hours (`null`: no cap).
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
-    pub attempts_per_day_max: Nullable<u32>,
-}
-
-/// Provider settings; any other key is kept as free-form text.
-#[derive(Deserialize, ToSchema, Default)]
-pub struct ProviderBody {
-    pub agent_id: Option<String>,
-    pub caller_id: Option<String>,
-    pub next_action: Option<String>,
-    #[serde(flatten)]
-    #[schema(value_type = Object)]
-    pub extra: BTreeMap<String, serde_json::Value>,
-}
-
-/// A campaign's settings. On create only `name` is required; on update every
-/// field is optional and replaces the current value.
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct CampaignBody {
-    pub name: Option<String>,
-    /// IANA zone of the calling window (default UTC).
-    pub timezone: Option<String>,
-    /// First call time, `HH:MM` (default all day).
-    pub first_call_time: Option<String>,
-    /// Last call time, `HH:MM`; before the first call time it crosses midnight.
-    pub last_call_time: Option<String>,
-    /// A future date makes the campaign wait (`YYYY-MM-DD`, campaign zone;
-    /// `null` or `""`: none).
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub start_date: Nullable<String>,
-    /// Region for numbers without a country code (`IN`, `US`, …; `null` or
-    /// `""`: none).
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>)]
-    pub default_region: Nullable<String>,
-    pub retry: Option<RetryBody>,
-    pub provider: Option<ProviderBody>,
-    /// Saved contacts to import as leads at creation.
-    pub contact_ids: Option<Vec<String>>,
-    /// Legal calling hours in each lead's own zone (`null`: off).
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<HoursBody>)]
-    pub local_hours: Nullable<HoursBody>,
-    /// Dials per number per 24 hours, also accepted inside `retry` (`null`: no cap).
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
-    pub attempts_per_day_max: Nullable<u32>,
-    /// Delay between two dials of the campaign, in milliseconds (`null`: none).
-    #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<u32>)]
-    pub dial_delay_ms: Nullable<u32>,
-    /// The owner, when the admin creates a campaign for a user.
-    pub owner: Option<String>,
-}
-
-fn unprocessable(field: &str, error: impl std::fmt::Display) -> ApiError {
-    ApiError::unprocessable(format!("{field}: {error}"))
-}
-
-/// Applies the body's fields onto `settings`.
-fn apply_body(settings: &mut CampaignSettings, body: &CampaignBody) -> Result<(), ApiError> {
-    if let Some(name) = &body.name {
-        settings.name = name.clone();
-    }
-    if let Some(zone) = &body.timezone {
-        settings.timezone = zone
-            .parse::<Zone>()
-            .map_err(|e| unprocessable("timezone", e))?;
-    }
-    let time = |field: &str, value: &Option<String>| -> Result<Option<TimeOfDay>, ApiError> {
-        value
-            .as_deref()
-            .map(|v| v.parse::<TimeOfDay>().map_err(|e| unprocessable(field, e)))
-            .transpose()
-    };
-    let first = time("first_call_time", &body.first_call_time)?;
-    let last = time("last_call_time", &body.last_call_time)?;
-    if first.is_some() || last.is_some() {
-        settings.hours = DailyHours::new(
-            first.unwrap_or(settings.hours.start),
-            last.unwrap_or(settings.hours.end),
-        );
-    }
-    if let Some(date) = &body.start_date {
-        let date = date.as_deref().unwrap_or_default();
-        settings.start_date = if date.is_empty() {
-            None
-        } else {
-            Some(
-                leadline_domain::time::parse_date(date)
-                    .map_err(|e| unprocessable("start_date", e))?,
-            )
-        };
-    }
-    if let Some(region) = &body.default_region {
-        let region = region.as_deref().unwrap_or_default();
-        settings.default_region = if region.is_empty() {
-            None
-        } else {
-            Some(
-                region
-                    .parse::<Region>()
-                    .map_err(|e| unprocessable("default_region", e))?,
-            )
-        };
-    }
-    if let Some(retry) = &body.retry {
-        settings.retry = apply_retry(settings.retry.clone(), retry)?;
-    }
-    if let Some(cap) = body.attempts_per_day_max {
-        settings.retry = settings
-            .retry
-            .clone()
-            .with_attempts_per_day_max(cap)
-            .map_err(|e| unprocessable("attempts_per_day_max", e))?;
-    }
-    match &body.local_hours {
-        None => {}
-        Some(None) => settings.local_hours = None,
-        Some(Some(hours)) => {
-            let start = hours
-                .start
-                .parse::<TimeOfDay>()
-                .map_err(|e| unprocessable("local_hours.start", e))?;
-            let end = hours
-                .end
-                .parse::<TimeOfDay>()
-                .map_err(|e| unprocessable("local_hours.end", e))?;
-            settings.local_hours = Some(DailyHours::new(start, end));
-        }
-    }
-    if let Some(delay) = body.dial_delay_ms {
-        settings.dial_delay_ms = delay;
-    }
-    if let Some(provider) = &body.provider {
-        if provider.agent_id.is_some() {
-            settings.provider.agent_id = provider.agent_id.clone();
-        }
-        if provider.caller_id.is_some() {
-            settings.provider.caller_id = provider.caller_id.clone();
-        }
-        if provider.next_action.is_some() {
-            settings.provider.next_action = provider.next_action.clone();
-        }
-        for (key, value) in &provider.extra {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            settings.provider.extra.insert(key.clone(), text);
-        }
-    }
-    settings
-        .validate()
-        .map_err(|e| ApiError::unprocessable(e.to_string()))
-}
-
-fn apply_retry(mut policy: RetryPolicy, body: &RetryBody) -> Result<RetryPolicy, ApiError> {
-    if let Some(minutes) = body.delay_minutes {
-        policy = policy
-            .with_delay_minutes(minutes)
-            .map_err(|e| unprocessable("retry.delay_minutes", e))?;
-    }
-    if let Some(minutes) = body.dropped_delay_minutes {
-        policy = policy
-            .with_dropped_delay_minutes(minutes)
-            .map_err(|e| unprocessable("retry.dropped_delay_minutes", e))?;
-    }
-    if let Some(max) = body.max_attempts {
-        policy = policy
-            .with_max_attempts(max)
-            .map_err(|e| unprocessable("retry.max_attempts", e))?;
-    }
-    if let Some(statuses) = &body.statuses {
-        let parsed = statuses
-            .iter()
-            .map(|s| {
-                s.parse::<LeadStatus>()
-                    .map_err(|e| unprocessable("retry.statuses", e))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        policy = policy
-            .with_statuses(&parsed)
-            .map_err(|e| unprocessable("retry.statuses", e))?;
-    }
-    if let Some(cap) = body.attempts_per_day_max {
-        policy = policy
-            .with_attempts_per_day_max(cap)
-            .map_err(|e| unprocessable("retry.attempts_per_day_max", e))?;
-    }
-    Ok(policy)
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RetryView {
-    pub delay_minutes: u32,
-    pub dropped_delay_minutes: u32,
-    pub max_attempts: u32,
-    pub statuses: Vec<String>,
-    pub attempts_per_day_max: Option<u32>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProviderView {
-    pub agent_id: Option<String>,
-    pub caller_id: Option<String>,
-    pub next_action: Option<String>,
-    pub extra: BTreeMap<String, String>,
-}
-
-/// The counters of a campaign; see the projections crate for each definition.
-#[derive(Serialize, ToSchema)]
-pub struct StatsView {
-    pub total: u64,
-    pub pending: u64,
-    pub in_flight: u64,
-    pub called: u64,
-    pub answered: u64,
-    pub failed: u64,
-    pub cancelled: u64,
-    pub skipped: u64,
-    pub dnc: u64,
-    pub dials: u64,
-    /// `called/total (failed failed)`.
-    pub progress: String,
-    /// Every status with its count (zeros included); sums to `total`.
-    pub by_status: BTreeMap<String, u64>,
-    /// Leads by status and category (`pending`, `in_progress`, `recyclable`, `final`).
-    pub breakdown: Vec<BreakdownView>,
-    /// Leads in the hopper (dialable now or later).
-    pub hopper: usize,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct BreakdownView {
-    pub status: String,
-    pub category: String,
-    pub count: u64,
-    /// Share of `total`, 0 to 1.
-    pub share: f64,
-    /// Whether a manual recycle may take leads out of this status (not
-    /// `queued`, `dialing`, `skipped` or `dnc`).
-    pub manually_recyclable: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CampaignView {
-    pub id: String,
-    pub name: String,
-    pub owner: String,
-    /// `draft`, `scheduled`, `active`, `paused`, `completed`, `cancelled`, `archived`.
-    pub status: String,
-    pub timezone: String,
-    pub first_call_time: String,
-    pub last_call_time: String,
-    pub start_date: Option<String>,
-    pub default_region: Option<String>,
-    pub retry: RetryView,
-    pub local_hours: Option<HoursBody>,
-    pub dial_delay_ms: Option<u32>,
-    pub provider: ProviderView,
-    pub created_at: DateTime<Utc>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub stats: StatsView,
-    /// The log position this view reflects.
-    pub position: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-pub fn stats_view(counters: &Counters, hopper: usize) -> StatsView {
-    let total = counters.total;
-    StatsView {
-        total,
-        pending: counters.pending,
-        in_flight: counters.in_flight,
-        called: counters.called,
-        answered: counters.answered,
-        failed: counters.failed,
-        cancelled: counters.cancelled,
-        skipped: counters.skipped,
-        dnc: counters.dnc,
-        dials: counters.dials,
-        progress: counters.progress(),
-        by_status: counters
-            .by_status()
-            .into_iter()
-            .map(|(s, n)| (s.to_string(), n))
-            .collect(),
-        breakdown: counters
-            .breakdown()
-            .into_iter()
-            .map(|row| BreakdownView {
-                status: row.status.to_string(),
-                manually_recyclable: row.status.is_manually_recyclable(),
-                category: category_name(row.category).into(),
-                count: row.count,
-                share: if total == 0 {
-                    0.0
-                } else {
-                    row.count as f64 / total as f64
-                },
-            })
-            .collect(),
-        hopper,
-    }
-}
-
-pub fn category_name(category: leadline_domain::LeadCategory) -> &'static str {
-    use leadline_domain::LeadCategory as C;
-    match category {
-        C::Pending => "pending",
-        C::InProgress => "in_progress",
-        C::Recyclable => "recyclable",
-        C::Final => "final",
-    }
-}
-
-pub fn campaign_view(entry: &CampaignEntry, position: u64, now: DateTime<Utc>) -> CampaignView {
-    let c: &Campaign = &entry.campaign;
-    let s = &c.settings;
-    CampaignView {
-        id: c.id.to_string(),
-        name: s.name.clone(),
-        owner: c.owner.to_string(),
-        status: c.status_at(now).to_string(),
-        timezone: s.timezone.to_string(),
-        first_call_time: s.hours.start.to_string(),
-        last_call_time: s.hours.end.to_string(),
-        start_date: s.start_date.map(|d| d.to_string()),
-        default_region: s.default_region.map(|r| r.to_string()),
-        retry: RetryView {
-            delay_minutes: s.retry.delay_minutes(),
-            dropped_delay_minutes: s.retry.dropped_delay_minutes(),
-            max_attempts: s.retry.max_attempts(),
-            statuses: s.retry.statuses().iter().map(|s| s.to_string()).collect(),
-            attempts_per_day_max: s.retry.attempts_per_day_max(),
-        },
-        local_hours: s.local_hours.map(|h| HoursBody {
-            start: h.start.to_string(),
-            end: h.end.to_string(),
-        }),
-        dial_delay_ms: s.dial_delay_ms,
-        provider: ProviderView {
-            agent_id: s.provider.agent_id.clone(),
-            caller_id: s.provider.caller_id.clone(),
-            next_action: s.provider.next_action.clone(),
-            extra: s.provider.extra.clone(),
-        },
-        created_at: c.created_at,
-        started_at: c.started_at,
-        ended_at: c.ended_at,
-        stats: stats_view(&entry.counters, entry.hopper.len()),
-        position,
-        message: None,
-    }
 }
 
 /// The campaign, if the caller may see it (another user's is "not found").
@@ -546,11 +157,6 @@ pub struct CampaignListQuery {
     pub status: Option<String>,
     /// The owner (admin only).
     pub owner: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CampaignList {
-    pub campaigns: Vec<CampaignView>,
 }
 
 /// The caller's campaigns (the admin: everyone's, or one owner's), oldest first.
@@ -748,13 +354,6 @@ pub async fn cancel(
     transition(state, principal, path, Transition::Cancel).await
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct StatsResponse {
-    #[serde(flatten)]
-    pub stats: StatsView,
-    pub position: u64,
-}
-
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/stats", tag = "campaigns", responses((status = 200, body = StatsResponse)))]
 pub async fn stats(
     state: web::Data<AppState>,
@@ -768,26 +367,6 @@ pub async fn stats(
         stats: stats_view(&entry.counters, entry.hopper.len()),
         position: model.position(),
     }))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct HopperLeadView {
-    pub lead_id: String,
-    pub phone: String,
-    pub priority: i32,
-    pub name: Option<String>,
-    /// When it can be dialed: for a lead eligible now, when it became ready.
-    pub eligible_at: DateTime<Utc>,
-    /// Whether it can be dialed now (window, local hours and campaign status included).
-    pub eligible_now: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct HopperView {
-    pub leads: Vec<HopperLeadView>,
-    /// Leads in the hopper in all.
-    pub total: usize,
-    pub position: u64,
 }
 
 /// The hopper in dial order: leads eligible now first, then by the time they become eligible.
@@ -832,31 +411,6 @@ pub async fn hopper(
         total: entry.hopper.len(),
         position: model.position(),
     }))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecycleBody {
-    /// Statuses to recycle, e.g. `["no_answer", "busy"]`.
-    pub statuses: Vec<String>,
-    /// The status they go back to (`new`).
-    #[serde(default = "default_target")]
-    pub target_status: String,
-    /// Also reset their dial counts.
-    #[serde(default)]
-    pub reset_dial_count: bool,
-    /// Why, for the audit trail.
-    pub reason: Option<String>,
-}
-
-fn default_target() -> String {
-    "new".into()
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RecycleResult {
-    pub recycled: usize,
-    pub position: u64,
 }
 
 /// Sends leads in the chosen statuses back to a target status; each gets a `LeadRecycled` event.
