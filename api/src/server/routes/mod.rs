@@ -1,5 +1,6 @@
 //! One module per resource.
 
+pub mod access;
 pub mod admin;
 pub mod calls;
 pub mod campaigns;
@@ -7,6 +8,7 @@ pub mod contacts;
 pub mod dashboard;
 pub mod dnc;
 pub mod events;
+pub mod lead_view;
 pub mod leads;
 pub mod ops;
 pub mod users;

@@ -26,6 +26,8 @@ use crate::server::error::ApiError;
 use crate::server::limits::{CONTACT_IDS_MAX, HOPPER_LIST_MAX, PAGE_ITEMS_DEFAULT};
 use crate::server::state::AppState;
 
+use super::access::visible;
+use super::lead_view::eligible_at;
 use super::{cause, parse_id, ListQuery};
 use body::{apply_body, unprocessable};
 
@@ -42,18 +44,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/campaigns/{id}/stats", web::get().to(stats))
         .route("/campaigns/{id}/hopper", web::get().to(hopper))
         .route("/campaigns/{id}/recycle", web::post().to(recycle));
-}
-
-/// The campaign, if the caller may see it (another user's is "not found").
-pub fn visible<'m>(
-    model: &'m ReadModel,
-    principal: &Principal,
-    id: &CampaignId,
-) -> Result<&'m CampaignEntry, ApiError> {
-    model
-        .campaign(id)
-        .filter(|e| principal.owns(&e.campaign.owner))
-        .ok_or_else(|| ApiError::not_found(&format!("campaign {id}")))
 }
 
 fn leads_of(model: &ReadModel, entry: &CampaignEntry) -> Vec<leadline_domain::lead::Lead> {
@@ -393,7 +383,7 @@ pub async fn hopper(
             let lead = &model.lead(&item.lead_id)?.lead;
             let eligible_now =
                 leadline_domain::eligibility(lead, &entry.campaign, now).is_eligible();
-            let eligible_at = super::leads::eligible_at(lead, &entry.campaign, now)
+            let eligible_at = eligible_at(lead, &entry.campaign, now)
                 .or(item.ready_at)
                 .unwrap_or(lead.imported_at);
             Some(HopperLeadView {
