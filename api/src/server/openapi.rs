@@ -9,7 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::limits as l;
 
-use super::routes::{admin, calls, campaigns, events, leads, ops, users, webhooks};
+use super::routes::{admin, calls, campaigns, contacts, dnc, events, leads, ops, users, webhooks};
 
 struct BearerAuth;
 
@@ -33,8 +33,8 @@ impl Modify for BearerAuth {
     security(("api_key" = [])),
     paths(
         users::create, users::list, users::me, users::update,
-        users::add_contact, users::list_contacts, users::get_contact, users::delete_contact,
-        users::add_dnc, users::list_dnc, users::get_dnc, users::remove_dnc,
+        contacts::add_contact, contacts::list_contacts, contacts::get_contact, contacts::delete_contact,
+        dnc::add_dnc, dnc::list_dnc, dnc::get_dnc, dnc::remove_dnc,
         campaigns::create, campaigns::list, campaigns::get, campaigns::update, campaigns::archive,
         campaigns::start, campaigns::pause, campaigns::resume, campaigns::cancel,
         campaigns::stats, campaigns::hopper, campaigns::recycle,

@@ -16,6 +16,7 @@ use super::exotel::{self, Exotel};
 use super::retell::{self, Retell};
 use super::twilio::{self, Twilio};
 use super::*;
+use crate::dialer::placer::{CallPlacer, ProviderEvent};
 
 const TWILIO_SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TWILIO_TOKEN: &str = "twilio-auth-token-0123456789";

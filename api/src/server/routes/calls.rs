@@ -11,8 +11,7 @@ use crate::server::auth::Principal;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
-use super::campaigns::visible;
-use super::leads::visible_lead;
+use super::access::{visible, visible_lead};
 use super::parse_id;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -18,7 +18,7 @@ use crate::server::error::ApiError;
 use crate::server::limits::{
     EVENTS_PAGE_MAX, SSE_FRAMES_QUEUED_MAX, SSE_HEARTBEAT_MS, SSE_STREAMS_MAX,
 };
-use crate::server::routes::campaigns::visible;
+use crate::server::routes::access::visible;
 use crate::server::routes::parse_id;
 use crate::server::state::AppState;
 

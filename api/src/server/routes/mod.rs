@@ -1,10 +1,14 @@
 //! One module per resource.
 
+pub mod access;
 pub mod admin;
 pub mod calls;
 pub mod campaigns;
+pub mod contacts;
 pub mod dashboard;
+pub mod dnc;
 pub mod events;
+pub mod lead_view;
 pub mod leads;
 pub mod ops;
 pub mod users;
@@ -23,6 +27,8 @@ use super::error::ApiError;
 /// Every route under `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     users::configure(cfg);
+    contacts::configure(cfg);
+    dnc::configure(cfg);
     campaigns::configure(cfg);
     leads::configure(cfg);
     calls::configure(cfg);

@@ -1,11 +1,12 @@
-//! Users, their saved contacts and their do-not-call list.
+//! Users: create, list, the caller, change a limit. Also the helpers the
+//! per-user resources ([`super::contacts`], [`super::dnc`]) share: whose
+//! list a request touches, the user's leads, a phone number from a body.
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use leadline_domain::lead::Lead;
-use leadline_domain::plans;
 use leadline_domain::user::{self, UserCommand};
-use leadline_domain::{ContactId, PhoneNumber, Region, UserId, Zone};
+use leadline_domain::{PhoneNumber, Region, UserId};
 use leadline_projections::ReadModel;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,15 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/users", web::post().to(create))
         .route("/users", web::get().to(list))
         .route("/users/me", web::get().to(me))
-        .route("/users/{id}", web::patch().to(update))
-        .route("/contacts", web::post().to(add_contact))
-        .route("/contacts", web::get().to(list_contacts))
-        .route("/contacts/{id}", web::get().to(get_contact))
-        .route("/contacts/{id}", web::delete().to(delete_contact))
-        .route("/dnc", web::post().to(add_dnc))
-        .route("/dnc", web::get().to(list_dnc))
-        .route("/dnc/{phone}", web::get().to(get_dnc))
-        .route("/dnc/{phone}", web::delete().to(remove_dnc));
+        .route("/users/{id}", web::patch().to(update));
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -171,7 +164,7 @@ pub async fn update(
 }
 
 /// A user, or "not found".
-fn user_of<'m>(
+pub(super) fn user_of<'m>(
     model: &'m ReadModel,
     id: &UserId,
 ) -> Result<&'m leadline_projections::UserEntry, ApiError> {
@@ -182,7 +175,7 @@ fn user_of<'m>(
 
 /// The user whose contacts and do-not-call list a request touches: the
 /// caller, or for the admin the `user` query parameter.
-fn subject(principal: &Principal, query: &SubjectQuery) -> Result<UserId, ApiError> {
+pub(super) fn subject(principal: &Principal, query: &SubjectQuery) -> Result<UserId, ApiError> {
     match (principal, &query.user) {
         (Principal::User(id), _) => Ok(*id),
         (Principal::Admin, Some(user)) => parse_id("user", user),
@@ -199,125 +192,8 @@ pub struct SubjectQuery {
     pub user: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewContact {
-    pub phone: String,
-    pub name: Option<String>,
-    /// IANA zone.
-    pub timezone: Option<String>,
-    /// Region for a number without a country code (`IN`).
-    pub default_region: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ContactView {
-    pub id: String,
-    pub phone: String,
-    pub name: Option<String>,
-    pub timezone: Option<String>,
-    pub added_at: DateTime<Utc>,
-}
-
-fn contact_view(contact: &leadline_domain::user::Contact) -> ContactView {
-    ContactView {
-        id: contact.id.to_string(),
-        phone: contact.phone.to_string(),
-        name: contact.name.clone(),
-        timezone: contact.timezone.map(|z| z.to_string()),
-        added_at: contact.added_at,
-    }
-}
-
-#[utoipa::path(post, path = "/api/v1/contacts", tag = "contacts", request_body = NewContact, params(SubjectQuery),
-    responses((status = 201, body = ContactView)))]
-pub async fn add_contact(
-    state: web::Data<AppState>,
-    principal: Principal,
-    query: web::Query<SubjectQuery>,
-    body: web::Json<NewContact>,
-) -> Result<HttpResponse, ApiError> {
-    let user_id = subject(&principal, &query)?;
-    let phone = parse_phone(&body.phone, body.default_region.as_deref())?;
-    let timezone = body
-        .timezone
-        .as_deref()
-        .map(|z| {
-            z.parse::<Zone>()
-                .map_err(|e| ApiError::unprocessable(format!("timezone: {e}")))
-        })
-        .transpose()?;
-    let contact_id = ContactId::from_uuid(uuid::Uuid::now_v7());
-    let now = state.now();
-    execute(&state, &cause(&principal), |model| {
-        let entry = user_of(model, &user_id)?;
-        let command = UserCommand::AddContact {
-            contact_id,
-            phone: phone.clone(),
-            name: body.name.clone(),
-            timezone,
-        };
-        Ok((user::decide(&entry.user, command, now)?, ()))
-    })
-    .await?;
-    let model = state.projections.read();
-    let contact = model
-        .user(&user_id)
-        .and_then(|u| u.user.contacts.get(&contact_id))
-        .ok_or_else(|| ApiError::internal("the new contact did not fold"))?;
-    Ok(HttpResponse::Created().json(contact_view(contact)))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ContactList {
-    pub contacts: Vec<ContactView>,
-}
-
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "contacts", params(SubjectQuery), responses((status = 200, body = ContactList)))]
-pub async fn list_contacts(
-    state: web::Data<AppState>,
-    principal: Principal,
-    query: web::Query<SubjectQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let user_id = subject(&principal, &query)?;
-    let model = state.projections.read();
-    let entry = user_of(&model, &user_id)?;
-    let contacts = entry.user.contacts.values().map(contact_view).collect();
-    Ok(HttpResponse::Ok().json(ContactList { contacts }))
-}
-
-/// Finds a contact among the caller's (the admin: anyone's).
-fn find_contact(
-    model: &ReadModel,
-    principal: &Principal,
-    id: &ContactId,
-) -> Result<UserId, ApiError> {
-    model
-        .users()
-        .filter(|u| principal.owns(&u.user.id))
-        .find(|u| u.user.contacts.contains_key(id))
-        .map(|u| u.user.id)
-        .ok_or_else(|| ApiError::not_found(&format!("contact {id}")))
-}
-
-#[utoipa::path(get, path = "/api/v1/contacts/{id}", tag = "contacts", responses((status = 200, body = ContactView)))]
-pub async fn get_contact(
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id: ContactId = parse_id("contact id", &path)?;
-    let model = state.projections.read();
-    let user_id = find_contact(&model, &principal, &id)?;
-    let contact = model
-        .user(&user_id)
-        .and_then(|u| u.user.contacts.get(&id))
-        .ok_or_else(|| ApiError::not_found(&format!("contact {id}")))?;
-    Ok(HttpResponse::Ok().json(contact_view(contact)))
-}
-
 /// Leads of `user_id`'s campaigns, with their campaigns.
-fn leads_of_user(
+pub(super) fn leads_of_user(
     model: &ReadModel,
     user_id: &UserId,
     keep: impl Fn(&Lead) -> bool,
@@ -339,45 +215,7 @@ fn leads_of_user(
         .collect()
 }
 
-/// Deletes a contact; its leads waiting in a hopper are cancelled.
-#[utoipa::path(delete, path = "/api/v1/contacts/{id}", tag = "contacts", responses((status = 204, description = "deleted")))]
-pub async fn delete_contact(
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id: ContactId = parse_id("contact id", &path)?;
-    let now = state.now();
-    execute(&state, &cause(&principal), |model| {
-        let user_id = find_contact(model, &principal, &id)?;
-        let user = &model
-            .user(&user_id)
-            .ok_or_else(|| ApiError::not_found("the contact's user"))?
-            .user;
-        let leads = leads_of_user(model, &user_id, |l| l.contact_id == Some(id));
-        let pairs: Vec<(&Lead, &leadline_domain::campaign::Campaign)> =
-            leads.iter().map(|(l, c)| (l, c)).collect();
-        Ok((plans::delete_contact(user, id, &pairs, now)?, ()))
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDnc {
-    pub phone: String,
-    pub reason: Option<String>,
-    /// Region for a number without a country code (`IN`).
-    pub default_region: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DncList {
-    pub numbers: Vec<String>,
-}
-
-fn parse_phone(text: &str, region: Option<&str>) -> Result<PhoneNumber, ApiError> {
+pub(super) fn parse_phone(text: &str, region: Option<&str>) -> Result<PhoneNumber, ApiError> {
     let region = region
         .map(|r| {
             r.parse::<Region>()
@@ -385,93 +223,4 @@ fn parse_phone(text: &str, region: Option<&str>) -> Result<PhoneNumber, ApiError
         })
         .transpose()?;
     PhoneNumber::parse(text, region).map_err(|e| ApiError::unprocessable(format!("phone: {e}")))
-}
-
-/// Adds a number to the caller's do-not-call list; its leads are never dialed again.
-#[utoipa::path(post, path = "/api/v1/dnc", tag = "dnc", request_body = NewDnc, params(SubjectQuery),
-    responses((status = 201, description = "added")))]
-pub async fn add_dnc(
-    state: web::Data<AppState>,
-    principal: Principal,
-    query: web::Query<SubjectQuery>,
-    body: web::Json<NewDnc>,
-) -> Result<HttpResponse, ApiError> {
-    let user_id = subject(&principal, &query)?;
-    let phone = parse_phone(&body.phone, body.default_region.as_deref())?;
-    let now = state.now();
-    execute(&state, &cause(&principal), |model| {
-        let user = &user_of(model, &user_id)?.user;
-        let leads: Vec<Lead> = leads_of_user(model, &user_id, |l| l.phone == phone)
-            .into_iter()
-            .map(|(l, _)| l)
-            .collect();
-        Ok((
-            plans::add_dnc(user, &phone, body.reason.clone(), &leads, now)?,
-            (),
-        ))
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({"phone": phone.to_string()})))
-}
-
-#[utoipa::path(get, path = "/api/v1/dnc", tag = "dnc", params(SubjectQuery), responses((status = 200, body = DncList)))]
-pub async fn list_dnc(
-    state: web::Data<AppState>,
-    principal: Principal,
-    query: web::Query<SubjectQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let user_id = subject(&principal, &query)?;
-    let model = state.projections.read();
-    let user = &user_of(&model, &user_id)?.user;
-    Ok(HttpResponse::Ok().json(DncList {
-        numbers: user.dnc.iter().map(|p| p.to_string()).collect(),
-    }))
-}
-
-/// Whether a number (E.164) is on the list: 200 if so, 404 if not.
-#[utoipa::path(get, path = "/api/v1/dnc/{phone}", tag = "dnc", params(SubjectQuery), responses((status = 200, description = "on the list"), (status = 404, description = "not on the list")))]
-pub async fn get_dnc(
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<String>,
-    query: web::Query<SubjectQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let user_id = subject(&principal, &query)?;
-    let phone = parse_phone(&path, None)?;
-    let model = state.projections.read();
-    let user = &user_of(&model, &user_id)?.user;
-    if user.is_dnc(&phone) {
-        Ok(HttpResponse::Ok().json(serde_json::json!({"phone": phone.to_string()})))
-    } else {
-        Err(ApiError::not_found(&format!(
-            "{phone} on the do-not-call list"
-        )))
-    }
-}
-
-#[utoipa::path(delete, path = "/api/v1/dnc/{phone}", tag = "dnc", params(SubjectQuery), responses((status = 204, description = "removed")))]
-pub async fn remove_dnc(
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<String>,
-    query: web::Query<SubjectQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let user_id = subject(&principal, &query)?;
-    let phone = parse_phone(&path, None)?;
-    let now = state.now();
-    execute(&state, &cause(&principal), |model| {
-        let user = &user_of(model, &user_id)?.user;
-        Ok((
-            user::decide(
-                user,
-                UserCommand::RemoveDnc {
-                    phone: phone.clone(),
-                },
-                now,
-            )?,
-            (),
-        ))
-    })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
 }
