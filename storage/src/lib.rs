@@ -39,7 +39,7 @@
 //! before it is synced. sled is never called on an async reactor thread:
 //! appends hand their work to the writer and await an [`AppendTicket`].
 //!
-//! A group's records are packed into chunks of up to 64 KiB (see [`chunk`]):
+//! A group's records are packed into chunks of up to [`chunk::CHUNK_BYTES_MAX`] (16 KiB):
 //! sled's costs are per entry, so this makes replay about twice as fast as
 //! iterating one sled value per event. Event ids should be time-ordered
 //! (UUIDv7) so that the id index grows at its end instead of rewriting
