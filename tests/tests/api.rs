@@ -968,3 +968,31 @@ fn concurrent_imports_into_a_dialing_campaign_are_all_accepted() {
         "the campaign was dialing meanwhile: {stats}"
     );
 }
+
+/// A dropped call is retried after the campaign's own delay when that is
+/// shorter than the default; a delay set by hand is kept, and `null` goes
+/// back to the default.
+#[test]
+fn the_dropped_call_delay_follows_the_retry_delay_unless_set() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let id = api.campaign(
+        &key,
+        json!({"name": "Quick retries", "retry": {"delay_minutes": 2}}),
+    );
+    let path = format!("/api/v1/campaigns/{id}");
+    let (_, created) = api.get(&key, &path);
+    assert_eq!(created["retry"]["dropped_delay_minutes"], 2, "{created}");
+    let (status, set) = api.patch(&key, &path, json!({"retry": {"dropped_delay_minutes": 30}}));
+    assert_eq!(status, StatusCode::OK, "{set}");
+    assert_eq!(set["retry"]["dropped_delay_minutes"], 30, "{set}");
+    assert_eq!(set["retry"]["delay_minutes"], 2, "{set}");
+    let (status, unset) = api.patch(
+        &key,
+        &path,
+        json!({"retry": {"dropped_delay_minutes": null}}),
+    );
+    assert_eq!(status, StatusCode::OK, "{unset}");
+    assert_eq!(unset["retry"]["dropped_delay_minutes"], 2, "{unset}");
+}

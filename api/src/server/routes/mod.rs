@@ -16,13 +16,13 @@ pub mod webhooks;
 
 use std::str::FromStr;
 
-use crate::write::Cause;
 use actix_web::web;
 use leadline_domain::text::echo;
 use serde::Deserialize;
 
 use super::auth::Principal;
 use super::error::ApiError;
+use crate::write::Cause;
 
 /// Every route under `/api/v1`.
 pub fn configure(cfg: &mut web::ServiceConfig) {

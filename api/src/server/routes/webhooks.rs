@@ -11,9 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::write::Cause;
 use actix_web::{web, HttpRequest, HttpResponse};
-use leadline_domain::lead::{self, LeadCommand};
+use leadline_domain::dialing::{record_signal, ProviderSignal};
 use leadline_domain::text::echo;
 use leadline_domain::{Actor, CallId};
 use serde::Serialize;
@@ -26,6 +25,7 @@ use crate::server::commands::execute;
 use crate::server::error::ApiError;
 use crate::server::limits::{UNKNOWN_CALL_WAIT_MS, WEBHOOK_BODY_BYTES_MAX};
 use crate::server::state::AppState;
+use crate::write::Cause;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/webhooks/{provider}", web::post().to(receive));
@@ -99,11 +99,8 @@ pub async fn receive(
         let call = model.call(&call_id).ok_or_else(missing)?;
         let lead = model.lead(&call.lead_id).ok_or_else(missing)?;
         let campaign = model.campaign(&lead.lead.campaign_id).ok_or_else(missing)?;
-        let command = LeadCommand::RecordCallReport {
-            call_id,
-            report: callback.report(),
-        };
-        let events = lead::decide(&lead.lead, &campaign.campaign, command, now)?;
+        let signal = ProviderSignal::Report(callback.report());
+        let events = record_signal(&lead.lead, &campaign.campaign, call_id, signal, now)?;
         let recorded = !events.is_empty();
         Ok((events, recorded))
     })

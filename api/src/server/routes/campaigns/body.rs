@@ -38,8 +38,11 @@ pub struct HoursBody {
 pub struct RetryBody {
     /// Minutes between a retried outcome and the next dial.
     pub delay_minutes: Option<u32>,
-    /// Minutes before a dropped call is retried.
-    pub dropped_delay_minutes: Option<u32>,
+    /// Minutes before a dropped call is retried (`null`: the default, 5
+    /// minutes or `delay_minutes` when that is shorter).
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<u32>)]
+    pub dropped_delay_minutes: Nullable<u32>,
     /// Dials per lead and round.
     pub max_attempts: Option<u32>,
     /// Outcomes that are retried (default no_answer, busy, failed, dropped, congestion).
@@ -214,10 +217,14 @@ fn apply_retry(mut policy: RetryPolicy, body: &RetryBody) -> Result<RetryPolicy,
             .with_delay_minutes(minutes)
             .map_err(|e| unprocessable("retry.delay_minutes", e))?;
     }
-    if let Some(minutes) = body.dropped_delay_minutes {
-        policy = policy
-            .with_dropped_delay_minutes(minutes)
-            .map_err(|e| unprocessable("retry.dropped_delay_minutes", e))?;
+    match body.dropped_delay_minutes {
+        Some(Some(minutes)) => {
+            policy = policy
+                .with_dropped_delay_minutes(minutes)
+                .map_err(|e| unprocessable("retry.dropped_delay_minutes", e))?;
+        }
+        Some(None) => policy = policy.without_dropped_delay_minutes(),
+        None => {}
     }
     if let Some(max) = body.max_attempts {
         policy = policy
