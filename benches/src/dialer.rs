@@ -185,7 +185,7 @@ fn slot_refill(dir: &std::path::Path, calls: usize) -> Result<Vec<f64>, String> 
     log.scan(0, u64::MAX, &mut |view| {
         match view.event_type() {
             "CallAnswered" | "CallNoAnswer" | "CallBusy" | "CallFailed" | "CallDropped"
-            | "CallCongestion" => {
+            | "CallCongestion" | "CallVoicemail" => {
                 last_end = Some(view.recorded_at_us());
             }
             "LeadDialed" => {

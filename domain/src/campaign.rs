@@ -72,12 +72,17 @@ pub struct CampaignSettings {
     pub dial_delay_ms: Option<u32>,
     /// Provider settings.
     pub provider: ProviderSettings,
+    /// Ask the provider to tell a machine from a person (answering-machine
+    /// detection), so that a call a machine answers ends as `voicemail`.
+    /// Providers that always report it (voice-agent platforms) do so
+    /// whatever this says. Off by default: detection delays the greeting.
+    pub detect_voicemail: bool,
 }
 
 impl CampaignSettings {
     /// Defaults for everything but the name: UTC, all day, no start date,
     /// no default region, the default retry policy, no local hours, no
-    /// pacing.
+    /// pacing, no voicemail detection.
     pub fn new(name: &str) -> Result<Self, SettingsError> {
         Ok(CampaignSettings {
             name: text::required_name("campaign name", name)?,
@@ -89,6 +94,7 @@ impl CampaignSettings {
             local_hours: None,
             dial_delay_ms: None,
             provider: ProviderSettings::default(),
+            detect_voicemail: false,
         })
     }
 

@@ -150,7 +150,8 @@ fn status_ready_at(lead: &Lead, campaign: &Campaign) -> Result<Option<DateTime<U
         | LeadStatus::Busy
         | LeadStatus::Failed
         | LeadStatus::Dropped
-        | LeadStatus::Congestion => {
+        | LeadStatus::Congestion
+        | LeadStatus::Voicemail => {
             if !policy.retries(status) {
                 return Err(NeverReason::NotRetried(status));
             }

@@ -38,10 +38,11 @@ use crate::time::Zone;
 
 /// The schema version of every event type whose payload never changed.
 pub const SCHEMA_VERSION_CURRENT: u16 = 1;
-/// The schema version of `CampaignCreated` and `CampaignUpdated`, whose
-/// settings carry a [`crate::RetryPolicy`]: 2 since its dropped-call delay
-/// may be left unset. Version 1 is upcast.
-pub const SCHEMA_VERSION_CAMPAIGN_SETTINGS: u16 = 2;
+/// The schema version of `CampaignCreated` and `CampaignUpdated`, which
+/// carry [`crate::campaign::CampaignSettings`]: 2 since the retry policy's
+/// dropped-call delay may be left unset, 3 since `detect_voicemail`.
+/// Versions 1 and 2 are upcast.
+pub const SCHEMA_VERSION_CAMPAIGN_SETTINGS: u16 = 3;
 
 /// The stream an event belongs to: one per aggregate instance.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -332,7 +333,8 @@ pub struct CallPlaced {
 }
 
 /// A call ended; the event type says how (`CallAnswered`, `CallNoAnswer`,
-/// `CallBusy`, `CallFailed`, `CallDropped`, `CallCongestion`).
+/// `CallBusy`, `CallFailed`, `CallDropped`, `CallCongestion`,
+/// `CallVoicemail`).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct CallEnded {
     /// Its campaign.
@@ -665,6 +667,8 @@ events! {
     CallDropped(CallEnded),
     /// A call hit congestion.
     CallCongestion(CallEnded),
+    /// A call reached a machine (voicemail), not the person.
+    CallVoicemail(CallEnded),
     /// A call that never reported back was reclaimed as failed.
     CallReclaimed(CallReclaimed),
     /// A lead was cancelled.
@@ -704,6 +708,7 @@ impl Event {
             CallOutcome::Failed => Event::CallFailed(ended),
             CallOutcome::Dropped => Event::CallDropped(ended),
             CallOutcome::Congestion => Event::CallCongestion(ended),
+            CallOutcome::Voicemail => Event::CallVoicemail(ended),
         }
     }
 
@@ -716,6 +721,7 @@ impl Event {
             Event::CallFailed(ended) => Some((CallOutcome::Failed, ended)),
             Event::CallDropped(ended) => Some((CallOutcome::Dropped, ended)),
             Event::CallCongestion(ended) => Some((CallOutcome::Congestion, ended)),
+            Event::CallVoicemail(ended) => Some((CallOutcome::Voicemail, ended)),
             _ => None,
         }
     }
@@ -744,7 +750,8 @@ impl Event {
             | Event::CallBusy(e)
             | Event::CallFailed(e)
             | Event::CallDropped(e)
-            | Event::CallCongestion(e) => Some(e.campaign_id),
+            | Event::CallCongestion(e)
+            | Event::CallVoicemail(e) => Some(e.campaign_id),
             Event::CallReclaimed(e) => Some(e.campaign_id),
             Event::LeadCancelled(e) => Some(e.campaign_id),
             Event::LeadRecycled(e) => Some(e.campaign_id),
@@ -797,6 +804,10 @@ fn upcast<'de, D: Deserializer<'de>>(
             .map(|old| Event::CampaignCreated(old.into())),
         ("CampaignUpdated", 1) => v1::CampaignUpdated::deserialize(deserializer)
             .map(|old| Event::CampaignUpdated(old.into())),
+        ("CampaignCreated", 2) => v2::CampaignCreated::deserialize(deserializer)
+            .map(|old| Event::CampaignCreated(old.into())),
+        ("CampaignUpdated", 2) => v2::CampaignUpdated::deserialize(deserializer)
+            .map(|old| Event::CampaignUpdated(old.into())),
         (name, version) if Event::TYPE_NAMES.contains(&name) => Err(serde::de::Error::custom(
             format_args!("{name} has no schema version {version}"),
         )),
@@ -835,7 +846,7 @@ mod v1 {
 
     impl From<Settings> for CampaignSettings {
         fn from(v1: Settings) -> Self {
-            CampaignSettings {
+            super::v2::Settings {
                 name: v1.name,
                 timezone: v1.timezone,
                 hours: v1.hours,
@@ -846,6 +857,7 @@ mod v1 {
                 dial_delay_ms: v1.dial_delay_ms,
                 provider: v1.provider,
             }
+            .into()
         }
     }
 
@@ -883,6 +895,89 @@ mod v1 {
                 campaign_id: v1.campaign_id,
                 settings: v1.settings.into(),
                 at: v1.at,
+            }
+        }
+    }
+}
+
+/// Payloads as schema version 2 wrote them: settings without
+/// `detect_voicemail`, which reads as off. Field order is the encoding:
+/// these never change.
+mod v2 {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use serde::Deserialize;
+
+    use super::instant;
+    use crate::campaign::{CampaignSettings, ProviderSettings};
+    use crate::ids::{CampaignId, UserId};
+    use crate::phone::Region;
+    use crate::retry::RetryPolicy;
+    use crate::time::{DailyHours, Zone};
+
+    #[derive(Deserialize)]
+    pub(super) struct Settings {
+        pub(super) name: String,
+        pub(super) timezone: Zone,
+        pub(super) hours: DailyHours,
+        pub(super) start_date: Option<NaiveDate>,
+        pub(super) default_region: Option<Region>,
+        pub(super) retry: RetryPolicy,
+        pub(super) local_hours: Option<DailyHours>,
+        pub(super) dial_delay_ms: Option<u32>,
+        pub(super) provider: ProviderSettings,
+    }
+
+    impl From<Settings> for CampaignSettings {
+        fn from(v2: Settings) -> Self {
+            CampaignSettings {
+                name: v2.name,
+                timezone: v2.timezone,
+                hours: v2.hours,
+                start_date: v2.start_date,
+                default_region: v2.default_region,
+                retry: v2.retry,
+                local_hours: v2.local_hours,
+                dial_delay_ms: v2.dial_delay_ms,
+                provider: v2.provider,
+                detect_voicemail: false,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct CampaignCreated {
+        campaign_id: CampaignId,
+        owner: UserId,
+        settings: Settings,
+        #[serde(with = "instant")]
+        at: DateTime<Utc>,
+    }
+
+    impl From<CampaignCreated> for super::CampaignCreated {
+        fn from(v2: CampaignCreated) -> Self {
+            super::CampaignCreated {
+                campaign_id: v2.campaign_id,
+                owner: v2.owner,
+                settings: v2.settings.into(),
+                at: v2.at,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct CampaignUpdated {
+        campaign_id: CampaignId,
+        settings: Settings,
+        #[serde(with = "instant")]
+        at: DateTime<Utc>,
+    }
+
+    impl From<CampaignUpdated> for super::CampaignUpdated {
+        fn from(v2: CampaignUpdated) -> Self {
+            super::CampaignUpdated {
+                campaign_id: v2.campaign_id,
+                settings: v2.settings.into(),
+                at: v2.at,
             }
         }
     }

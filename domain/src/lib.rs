@@ -57,6 +57,7 @@
 //! - `CallFailed`: the call failed (provider error text kept).
 //! - `CallDropped`: the call connected and dropped.
 //! - `CallCongestion`: the call hit network congestion.
+//! - `CallVoicemail`: a machine answered the call (voicemail), not the person.
 //! - `CallReclaimed`: a call that never reported back was given up on
 //!   after its timeout; the lead is `failed` (reason `stale`).
 //! - `LeadCancelled`: it will not be dialed (campaign cancelled, contact

@@ -25,12 +25,13 @@ pub const ATTEMPTS_PER_DAY_MAX_LIMIT: u32 = 48;
 
 /// Outcomes a retry policy may retry. `answered` is not among them: an
 /// answered lead is done unless a person recycles it.
-pub const RETRYABLE_STATUSES: [LeadStatus; 5] = [
+pub const RETRYABLE_STATUSES: [LeadStatus; 6] = [
     LeadStatus::NoAnswer,
     LeadStatus::Busy,
     LeadStatus::Failed,
     LeadStatus::Dropped,
     LeadStatus::Congestion,
+    LeadStatus::Voicemail,
 ];
 
 /// When and how often a lead whose call did not get through is dialed

@@ -12,8 +12,10 @@ use crate::retry::RetryPolicy;
 
 /// Where a lead stands. Text form (serde and `Display`) is snake_case, as
 /// in the API: `new`, `queued`, `dialing`, `answered`, `no_answer`, `busy`,
-/// `failed`, `dropped`, `congestion`, `cancelled`, `skipped`, `dnc`,
-/// `sale`, `not_interested`, `callback`.
+/// `failed`, `dropped`, `congestion`, `voicemail`, `cancelled`, `skipped`,
+/// `dnc`, `sale`, `not_interested`, `callback`.
+///
+/// The declaration order is the stored encoding: a new status goes last.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LeadStatus {
@@ -48,6 +50,9 @@ pub enum LeadStatus {
     NotInterested,
     /// Disposition: call back at an agreed time.
     Callback,
+    /// The last call reached a machine (voicemail, answering machine or
+    /// fax), not the person.
+    Voicemail,
 }
 
 /// How projections and rules group lead statuses.
@@ -70,7 +75,7 @@ pub enum LeadCategory {
 
 impl LeadStatus {
     /// Every status, in the order of the API's list.
-    pub const ALL: [LeadStatus; 15] = [
+    pub const ALL: [LeadStatus; 16] = [
         LeadStatus::New,
         LeadStatus::Queued,
         LeadStatus::Dialing,
@@ -80,6 +85,7 @@ impl LeadStatus {
         LeadStatus::Failed,
         LeadStatus::Dropped,
         LeadStatus::Congestion,
+        LeadStatus::Voicemail,
         LeadStatus::Cancelled,
         LeadStatus::Skipped,
         LeadStatus::Dnc,
@@ -100,6 +106,7 @@ impl LeadStatus {
             LeadStatus::Failed => "failed",
             LeadStatus::Dropped => "dropped",
             LeadStatus::Congestion => "congestion",
+            LeadStatus::Voicemail => "voicemail",
             LeadStatus::Cancelled => "cancelled",
             LeadStatus::Skipped => "skipped",
             LeadStatus::Dnc => "dnc",
@@ -118,6 +125,7 @@ impl LeadStatus {
             LeadStatus::Failed => Some(CallOutcome::Failed),
             LeadStatus::Dropped => Some(CallOutcome::Dropped),
             LeadStatus::Congestion => Some(CallOutcome::Congestion),
+            LeadStatus::Voicemail => Some(CallOutcome::Voicemail),
             _ => None,
         }
     }
@@ -168,7 +176,8 @@ impl FromStr for LeadStatus {
     }
 }
 
-/// How a call ended, as recorded on the lead and in the call log.
+/// How a call ended, as recorded on the lead and in the call log. The
+/// declaration order is the stored encoding: a new outcome goes last.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallOutcome {
@@ -184,17 +193,21 @@ pub enum CallOutcome {
     Dropped,
     /// The network was congested.
     Congestion,
+    /// A machine answered (voicemail, answering machine, fax): the call
+    /// connected, but the person was not reached.
+    Voicemail,
 }
 
 impl CallOutcome {
     /// Every outcome.
-    pub const ALL: [CallOutcome; 6] = [
+    pub const ALL: [CallOutcome; 7] = [
         CallOutcome::Answered,
         CallOutcome::NoAnswer,
         CallOutcome::Busy,
         CallOutcome::Failed,
         CallOutcome::Dropped,
         CallOutcome::Congestion,
+        CallOutcome::Voicemail,
     ];
 
     /// The lead status this outcome leaves.
@@ -206,6 +219,7 @@ impl CallOutcome {
             CallOutcome::Failed => LeadStatus::Failed,
             CallOutcome::Dropped => LeadStatus::Dropped,
             CallOutcome::Congestion => LeadStatus::Congestion,
+            CallOutcome::Voicemail => LeadStatus::Voicemail,
         }
     }
 

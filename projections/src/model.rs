@@ -62,6 +62,7 @@ pub enum CallStatus {
     Failed,
     Dropped,
     Congestion,
+    Voicemail,
 }
 
 impl From<CallOutcome> for CallStatus {
@@ -73,6 +74,7 @@ impl From<CallOutcome> for CallStatus {
             CallOutcome::Failed => CallStatus::Failed,
             CallOutcome::Dropped => CallStatus::Dropped,
             CallOutcome::Congestion => CallStatus::Congestion,
+            CallOutcome::Voicemail => CallStatus::Voicemail,
         }
     }
 }

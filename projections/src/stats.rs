@@ -81,6 +81,7 @@ fn is_called(status: LeadStatus) -> bool {
             | LeadStatus::Failed
             | LeadStatus::Dropped
             | LeadStatus::Congestion
+            | LeadStatus::Voicemail
             | LeadStatus::Sale
             | LeadStatus::NotInterested
             | LeadStatus::Callback

@@ -1,13 +1,21 @@
-//! Every event type as written by this version must keep decoding in every
-//! later version: a log is never rewritten.
+//! Every event as any version wrote it must keep decoding in every later
+//! version: a log is never rewritten.
 //!
-//! `tests/golden/events-v1.bin` holds one event of each type, encoded as
-//! the log stores payloads (type name length u8, type name, schema version
-//! u16, payload length u32, payload — all big-endian). A change to an event
-//! that cannot read it fails here: add a new schema version and an upcast in
-//! the domain's `EventSeed` instead. A new event type is added to the
-//! fixture with `LEADLINE_WRITE_GOLDEN=1 cargo test -p leadline-projections --test golden_events`
-//! (which rewrites it from `events()`; review the diff: old entries must not change).
+//! Each fixture under `tests/golden/` holds events encoded as the log
+//! stores payloads (type name length u8, type name, schema version u16,
+//! payload length u32, payload — all big-endian), and is never rewritten
+//! once committed:
+//! - `events-v1.bin`: one event of each type the first version had, in its
+//!   schema versions (campaign settings v1);
+//! - `events-v2.bin`: one event of each type today, in today's schema
+//!   versions (campaign settings v3, `CallVoicemail`).
+//!
+//! A change to an event that cannot read an old fixture fails here: add a
+//! new schema version and an upcast in the domain's `EventSeed` instead.
+//! When an event type or schema version is added, add a new fixture
+//! (`events-v3.bin`, …) holding every type, and write it once with
+//! `LEADLINE_WRITE_GOLDEN=1 cargo test -p leadline-projections --test golden_events`,
+//! which writes only the newest fixture, and only when it is missing.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -20,15 +28,17 @@ use leadline_domain::{
     CallId, CampaignId, ContactId, Disposition, Event, LeadId, LeadStatus, PhoneNumber, UserId,
 };
 
-fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/events-v1.bin")
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{name}"))
 }
 
 fn at(seconds: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_763_700_000 + seconds, 0).unwrap_or_default()
 }
 
-fn events() -> Vec<Event> {
+/// What `events-v1.bin` decodes to today: its settings read with voicemail
+/// detection off, which version 1 did not have.
+fn events_v1() -> Vec<Event> {
     let user_id = UserId::from_u128(1);
     let campaign_id = CampaignId::from_u128(2);
     let lead_id = LeadId::from_u128(3);
@@ -43,6 +53,17 @@ fn events() -> Vec<Event> {
         .provider
         .extra
         .insert("voice".into(), "hi-IN".into());
+    // The default retry statuses when version 1 was written.
+    settings.retry = settings
+        .retry
+        .with_statuses(&[
+            LeadStatus::NoAnswer,
+            LeadStatus::Busy,
+            LeadStatus::Failed,
+            LeadStatus::Dropped,
+            LeadStatus::Congestion,
+        ])
+        .expect("statuses");
     let transition = |n| CampaignTransition {
         campaign_id,
         reason: Some(format!("reason {n}")),
@@ -216,6 +237,47 @@ fn events() -> Vec<Event> {
     ]
 }
 
+/// Every type as today writes it: `events-v2.bin`.
+fn events_v2() -> Vec<Event> {
+    let mut events = events_v1();
+    for event in &mut events {
+        match event {
+            Event::CampaignCreated(CampaignCreated { settings, .. })
+            | Event::CampaignUpdated(CampaignUpdated { settings, .. }) => {
+                settings.detect_voicemail = true;
+                settings.retry = settings
+                    .retry
+                    .clone()
+                    .with_statuses(&leadline_domain::retry::RETRYABLE_STATUSES)
+                    .expect("statuses");
+            }
+            _ => {}
+        }
+    }
+    let voicemail = events
+        .iter()
+        .find_map(|event| match event {
+            Event::CallCongestion(ended) => Some(CallEnded {
+                provider_status: "voicemail_reached".into(),
+                at: at(33),
+                ..ended.clone()
+            }),
+            _ => None,
+        })
+        .expect("a call-ended event");
+    events.push(Event::CallVoicemail(voicemail));
+    events.push(Event::LeadRecycled(LeadRecycled {
+        campaign_id: CampaignId::from_u128(2),
+        lead_id: LeadId::from_u128(3),
+        from: LeadStatus::Voicemail,
+        to: LeadStatus::New,
+        reset_dial_count: false,
+        reason: "voicemail recycled".into(),
+        at: at(34),
+    }));
+    events
+}
+
 fn encode(events: &[Event]) -> Vec<u8> {
     let mut out = Vec::new();
     for event in events {
@@ -254,18 +316,77 @@ fn decode(mut bytes: &[u8]) -> Vec<Event> {
     events
 }
 
+/// The fixtures, oldest first, with what each must decode to today.
+fn fixtures() -> Vec<(&'static str, Vec<Event>)> {
+    vec![
+        ("events-v1.bin", events_v1()),
+        ("events-v2.bin", events_v2()),
+    ]
+}
+
+/// With `LEADLINE_WRITE_GOLDEN` set, writes the newest fixture if it is
+/// missing (once, before any test reads it).
+fn write_newest_if_asked(fixtures: &[(&'static str, Vec<Event>)]) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("LEADLINE_WRITE_GOLDEN").is_none() {
+            return;
+        }
+        if let Some((name, events)) = fixtures.last() {
+            if !fixture(name).exists() {
+                std::fs::write(fixture(name), encode(events)).expect("write fixture");
+            }
+        }
+    });
+}
+
 #[test]
-fn every_event_type_written_by_version_1_still_decodes() {
-    if std::env::var_os("LEADLINE_WRITE_GOLDEN").is_some() {
-        std::fs::write(fixture(), encode(&events())).expect("write fixture");
+fn every_event_any_version_wrote_still_decodes() {
+    let fixtures = fixtures();
+    write_newest_if_asked(&fixtures);
+    for (name, expected) in &fixtures {
+        let stored = std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(
+            &decode(&stored),
+            expected,
+            "{name} decodes to the same events"
+        );
     }
-    let stored = std::fs::read(fixture()).expect("fixture");
-    let decoded = decode(&stored);
-    assert_eq!(decoded, events(), "the fixture decodes to the same events");
-    let mut covered: Vec<&str> = decoded.iter().map(Event::type_name).collect();
+}
+
+#[test]
+fn the_newest_fixture_holds_every_type_in_todays_schema() {
+    let fixtures = fixtures();
+    write_newest_if_asked(&fixtures);
+    let (name, expected) = fixtures.last().expect("a fixture");
+    let stored = std::fs::read(fixture(name)).expect("fixture");
+    assert_eq!(
+        stored,
+        encode(expected),
+        "{name} is what this version writes: a schema change needs a new fixture"
+    );
+    let mut covered: Vec<&str> = expected.iter().map(Event::type_name).collect();
     covered.sort_unstable();
     covered.dedup();
     let mut all: Vec<&str> = Event::TYPE_NAMES.to_vec();
     all.sort_unstable();
-    assert_eq!(covered, all, "the fixture holds every event type");
+    assert_eq!(covered, all, "{name} holds every event type");
+}
+
+#[test]
+fn the_first_fixture_holds_the_first_schema_versions() {
+    let stored = std::fs::read(fixture("events-v1.bin")).expect("fixture");
+    let mut bytes = stored.as_slice();
+    while let Some((&len, rest)) = bytes.split_first() {
+        let (name, rest) = rest.split_at(usize::from(len));
+        let version = u16::from_be_bytes([rest[0], rest[1]]);
+        let payload_len = u32::from_be_bytes([rest[2], rest[3], rest[4], rest[5]]) as usize;
+        assert_eq!(
+            version,
+            1,
+            "{} in events-v1.bin",
+            String::from_utf8_lossy(name)
+        );
+        bytes = &rest[6 + payload_len..];
+    }
 }

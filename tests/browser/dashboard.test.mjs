@@ -206,6 +206,9 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.getByLabel("Attempts per lead", { exact: true }).fill("2");
     await page.getByLabel("Agent id", { exact: true }).fill("agent-7");
     await page.getByLabel("Other provider settings", { exact: true }).fill("flow_id=42");
+    // Voicemail is an outcome: retried by default, detection asked for here.
+    assert.ok(await page.getByRole("checkbox", { name: "voicemail", exact: true }).isChecked());
+    await page.getByLabel(/^Detect voicemail/).check();
     await page.getByLabel("Lead list (CSV)", { exact: true }).setInputFiles(csv);
     await page.getByRole("button", { name: "Create campaign" }).click();
 
@@ -233,6 +236,8 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     // The duplicate is a lead too: skipped, never dialed.
     await page.locator('.status-card[data-status="skipped"]').waitFor();
     await page.locator("#settings").getByText("flow_id").waitFor();
+    const detection = page.locator("#settings dt", { hasText: "voicemail detection" });
+    assert.equal(await detection.locator("xpath=following-sibling::dd[1]").textContent(), "on");
     await accessible("a draft campaign's page");
     // The advanced template imports as it is (its first number is already
     // in the list, so it is a duplicate).
@@ -290,6 +295,7 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.getByRole("heading", { name: "Settings of “EMI Reminder”" }).waitFor();
     assert.equal(await page.getByLabel("Agent id", { exact: true }).inputValue(), "agent-7");
     assert.equal(await page.getByLabel("Time zone", { exact: true }).inputValue(), "Asia/Kolkata");
+    assert.ok(await page.getByLabel(/^Detect voicemail/).isChecked());
     await page.getByLabel("Attempts per lead", { exact: true }).fill("4");
     await page.getByLabel("Start date", { exact: true }).fill("");
     await page.getByRole("button", { name: "Save settings" }).click();

@@ -79,13 +79,14 @@ impl SimPlacer {
 }
 
 fn outcome(rng: &mut StdRng) -> CallOutcome {
-    match rng.gen_range(0..10) {
+    match rng.gen_range(0..11) {
         0..=4 => CallOutcome::Answered,
         5 => CallOutcome::NoAnswer,
         6 => CallOutcome::Busy,
         7 => CallOutcome::Failed,
         8 => CallOutcome::Dropped,
-        _ => CallOutcome::Congestion,
+        9 => CallOutcome::Congestion,
+        _ => CallOutcome::Voicemail,
     }
 }
 

@@ -149,10 +149,11 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
     let (status, campaign) = api.post(
         &key,
         "/api/v1/campaigns",
-        json!({"name": "Renewals", "provider": {
-            "caller_id": "+15005550006", "next_action": "https://example.test/twiml"}}),
+        json!({"name": "Renewals", "detect_voicemail": true, "retry": {"max_attempts": 1},
+            "provider": {"caller_id": "+15005550006", "next_action": "https://example.test/twiml"}}),
     );
     assert_eq!(status, StatusCode::CREATED, "{campaign}");
+    assert_eq!(campaign["detect_voicemail"], true, "{campaign}");
     let campaign = campaign["id"].as_str().expect("id").to_owned();
     let (status, imported) = api.post(
         &key,
@@ -191,6 +192,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
             assert_eq!(field("From"), "+15005550006");
             assert_eq!(field("Url"), "https://example.test/twiml");
             assert_eq!(field("StatusCallback"), CALLBACK_URL);
+            assert_eq!(field("MachineDetection"), "Enable");
             field("To")
         })
         .collect();
@@ -213,14 +215,16 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
         sids.len() == 2
     });
 
-    // When Twilio reports both calls completed.
-    for sid in &sids {
+    // When Twilio reports both calls completed: a person answered the
+    // first, a machine the second.
+    for (sid, answered_by) in sids.iter().zip(["human", "machine_end_beep"]) {
         let (status, answer) = api.callback(
             &[
                 ("AccountSid", ACCOUNT_SID),
                 ("CallSid", sid),
                 ("CallStatus", "completed"),
                 ("CallDuration", "12"),
+                ("AnsweredBy", answered_by),
                 ("To", "+14155550100"),
             ],
             None,
@@ -229,29 +233,44 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
         assert_eq!(answer["recorded"], true, "{answer}");
     }
 
-    // Then both leads are answered and the stats moved.
+    // Then one lead is answered and one reached voicemail, everywhere.
     let leads = api.get(&key, &format!("/api/v1/campaigns/{campaign}/leads"));
-    let statuses: Vec<&str> = leads["leads"]
+    let mut statuses: Vec<&str> = leads["leads"]
         .as_array()
         .expect("leads")
         .iter()
         .filter_map(|l| l["status"].as_str())
         .collect();
-    assert_eq!(statuses, ["answered", "answered"], "{leads}");
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["answered", "voicemail"], "{leads}");
     let stats = api.get(&key, &format!("/api/v1/campaigns/{campaign}/stats"));
-    assert_eq!(stats["answered"], 2, "{stats}");
+    assert_eq!(stats["answered"], 1, "{stats}");
+    assert_eq!(stats["called"], 2, "{stats}");
+    assert_eq!(stats["by_status"]["voicemail"], 1, "{stats}");
     assert_eq!(stats["in_flight"], 0, "{stats}");
     let calls = api.get(&key, &calls_path);
-    assert!(
-        calls["calls"]
-            .as_array()
-            .expect("calls")
-            .iter()
-            .all(|c| c["status"] == "answered" && c["duration_secs"] == 12),
-        "{calls}"
-    );
+    let mut call_statuses: Vec<&str> = calls["calls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .inspect(|c| assert_eq!(c["duration_secs"], 12, "{c}"))
+        .filter_map(|c| c["status"].as_str())
+        .collect();
+    call_statuses.sort_unstable();
+    assert_eq!(call_statuses, ["answered", "voicemail"], "{calls}");
+    let events = api.get(ADMIN_KEY, "/api/v1/events?limit=1000");
+    let ended: Vec<&str> = events["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .filter(|t| *t == "CallAnswered" || *t == "CallVoicemail")
+        .collect();
+    assert_eq!(ended.len(), 2, "{ended:?}");
+    assert!(ended.contains(&"CallVoicemail"), "{ended:?}");
 
-    // With nothing left to call, the campaign completes by itself.
+    // With nothing left to call (one attempt per lead), the campaign
+    // completes by itself.
     eventually("the campaign to complete", || {
         api.get(&key, &format!("/api/v1/campaigns/{campaign}"))["status"] == "completed"
     });

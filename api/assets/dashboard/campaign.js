@@ -289,6 +289,7 @@ export function campaignPage(root, { params, setLive }) {
       item("retry", `${r.max_attempts} attempts, ${r.delay_minutes} min apart (dropped: ${r.dropped_delay_minutes} min); retried: ${r.statuses.map(label).join(", ")}`),
       item("dials per day per number", r.attempts_per_day_max ?? "no cap"),
       item("delay between dials", campaign.dial_delay_ms ? `${campaign.dial_delay_ms} ms` : "none"),
+      item("voicemail detection", campaign.detect_voicemail ? "on" : "off"),
       item("agent id", p.agent_id),
       item("caller id", p.caller_id),
       item("next action", p.next_action),

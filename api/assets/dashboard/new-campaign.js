@@ -3,7 +3,7 @@
 import { api, ApiError } from "./api.js";
 import { h, fill, num, label, toast } from "./dom.js";
 
-const RETRY_STATUSES = ["no_answer", "busy", "failed", "dropped", "congestion"];
+const RETRY_STATUSES = ["no_answer", "busy", "failed", "dropped", "congestion", "voicemail"];
 const REGIONS = ["IN", "US", "GB", "AE", "SA", "SG", "MY", "ID", "PH", "AU", "NZ", "CA", "DE", "FR", "ES", "IT", "NL", "BR", "MX", "ZA", "NG", "KE", "PK", "BD", "LK", "NP"];
 /** The largest CSV the server takes (its `CSV_BODY_BYTES_MAX`). */
 const CSV_BYTES_MAX = 256 * 1024 * 1024;
@@ -104,7 +104,11 @@ function settingsFieldsets(campaign, withOwner) {
         field("caller_id", "Caller id", input({ placeholder: "918047495133", inputmode: "tel", value: provider.caller_id || "" })),
         field("next_action", "Next action", input({ placeholder: "emi", value: provider.next_action || "" }))),
       field("provider_extra", "Other provider settings", h("textarea", { rows: 2, placeholder: "flow_id=1234", value: extra }),
-        "One key=value per line; kept as they are and passed to the provider.")),
+        "One key=value per line; kept as they are and passed to the provider."),
+      h("div", { class: "field check" },
+        input({ type: "checkbox", id: "detect_voicemail", name: "detect_voicemail", checked: Boolean(c.detect_voicemail), "aria-describedby": "detect_voicemail-hint" }),
+        h("label", { for: "detect_voicemail" }, "Detect voicemail: a call a machine answers ends as voicemail, not answered")),
+      h("p", { class: "hint", id: "detect_voicemail-hint" }, "Asks the provider for answering-machine detection (Twilio). Voice-agent platforms report voicemail either way.")),
   ];
 }
 
@@ -216,6 +220,7 @@ function campaignBody(form, me, edit = false) {
     statuses: [...form.querySelectorAll("input[name=retry_status]:checked")].map((c) => c.value),
   };
   body.dial_delay_ms = number("dial_delay_ms") ?? none;
+  body.detect_voicemail = form.elements.detect_voicemail.checked;
   const provider = {};
   for (const key of ["agent_id", "caller_id", "next_action"]) if (value(key)) provider[key] = value(key);
   for (const [i, line] of value("provider_extra").split("\n").entries()) {

@@ -21,6 +21,9 @@ pub struct OutboundCall {
     pub caller_id: Option<String>,
     pub next_action: Option<String>,
     pub extra: std::collections::BTreeMap<String, String>,
+    /// Ask the provider to detect answering machines (the campaign's
+    /// `detect_voicemail`).
+    pub detect_voicemail: bool,
     pub dialed_at: DateTime<Utc>,
 }
 

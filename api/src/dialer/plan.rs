@@ -170,11 +170,8 @@ pub fn outbound_call(
     dialed_at: DateTime<Utc>,
 ) -> Option<OutboundCall> {
     let lead = &model.lead(&lead_id)?.lead;
-    let provider = &model
-        .campaign(&lead.campaign_id)?
-        .campaign
-        .settings
-        .provider;
+    let settings = &model.campaign(&lead.campaign_id)?.campaign.settings;
+    let provider = &settings.provider;
     Some(OutboundCall {
         call_id,
         lead_id,
@@ -183,6 +180,7 @@ pub fn outbound_call(
         caller_id: provider.caller_id.clone(),
         next_action: provider.next_action.clone(),
         extra: provider.extra.clone(),
+        detect_voicemail: settings.detect_voicemail,
         dialed_at,
     })
 }

@@ -241,6 +241,35 @@ fn a_dropped_lead_of_a_campaign_without_retry_delay_is_eligible_at_once() {
     );
 }
 
+#[test]
+fn a_voicemail_is_retried_by_default_and_does_not_count_as_answered() {
+    // Given the default retry policy (4 hours, 3 attempts), and a lead
+    // whose first call a machine answered
+    let ended_at = t0();
+    let (campaign, lead) = lead_after(RetryPolicy::default(), CallOutcome::Voicemail, 1, ended_at);
+
+    // Then it is voicemail, recyclable, not answered, and due again once
+    // the retry delay has passed
+    assert_eq!(lead.status, LeadStatus::Voicemail);
+    assert_eq!(lead.answered_count, 0);
+    assert_eq!(
+        lead.category(&campaign),
+        crate::status::LeadCategory::Recyclable
+    );
+    assert_eq!(
+        eligibility(&lead, &campaign, ended_at),
+        Eligibility::NotBefore(ended_at + minutes(240))
+    );
+
+    // And a campaign that does not retry voicemail leaves it final
+    let policy = RetryPolicy::new(240, 3, &[LeadStatus::NoAnswer]).unwrap();
+    let (campaign, lead) = lead_after(policy, CallOutcome::Voicemail, 1, ended_at);
+    assert_eq!(
+        eligibility(&lead, &campaign, ended_at + minutes(600)),
+        Eligibility::Never(NeverReason::NotRetried(LeadStatus::Voicemail))
+    );
+}
+
 fn retryable() -> impl Strategy<Value = CallOutcome> {
     prop_oneof![
         Just(CallOutcome::NoAnswer),
@@ -248,6 +277,7 @@ fn retryable() -> impl Strategy<Value = CallOutcome> {
         Just(CallOutcome::Failed),
         Just(CallOutcome::Dropped),
         Just(CallOutcome::Congestion),
+        Just(CallOutcome::Voicemail),
     ]
 }
 

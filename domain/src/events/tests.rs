@@ -104,7 +104,8 @@ fn one_of_each() -> Vec<Event> {
             ..ended.clone()
         }),
         Event::CallDropped(ended.clone()),
-        Event::CallCongestion(ended),
+        Event::CallCongestion(ended.clone()),
+        Event::CallVoicemail(ended),
         Event::CallReclaimed(CallReclaimed {
             campaign_id: CAMPAIGN,
             lead_id: lead,
@@ -196,6 +197,7 @@ fn every_type_is_covered_once_in_variant_order() {
         "CallFailed",
         "CallDropped",
         "CallCongestion",
+        "CallVoicemail",
         "LeadCancelled",
         "LeadRecycled",
         "LeadSkipped",
@@ -227,7 +229,7 @@ fn streams_follow_the_aggregate() {
         );
         assert_eq!(stream.parse::<StreamName>(), Ok(event.stream()));
         let expected_version = match event.type_name() {
-            "CampaignCreated" | "CampaignUpdated" => 2,
+            "CampaignCreated" | "CampaignUpdated" => 3,
             _ => 1,
         };
         assert_eq!(event.schema_version(), expected_version);
@@ -280,7 +282,7 @@ fn the_seed_refuses_unknown_types_and_versions() {
     assert!(options.deserialize_seed(future, &bytes).is_err());
     let created = &one_of_each()[0];
     let bytes = bincode::serialize(&created.payload()).unwrap();
-    for version in [0, 3] {
+    for version in [0, 4] {
         let seed = EventSeed {
             type_name: created.type_name(),
             schema_version: version,
@@ -509,6 +511,7 @@ fn call_ended_helpers_agree() {
                         crate::status::CallOutcome::Failed => "Failed",
                         crate::status::CallOutcome::Dropped => "Dropped",
                         crate::status::CallOutcome::Congestion => "Congestion",
+                        crate::status::CallOutcome::Voicemail => "Voicemail",
                     }
                 )
             );
@@ -518,4 +521,69 @@ fn call_ended_helpers_agree() {
         let user_event = event.stream().to_string().starts_with("user-");
         assert_eq!(event.campaign_id().is_none(), user_event);
     }
+}
+
+/// Campaign settings as schema version 2 laid them out: today's fields
+/// without `detect_voicemail`.
+#[derive(Serialize)]
+struct SettingsV2<'a> {
+    name: &'a str,
+    timezone: Zone,
+    hours: crate::time::DailyHours,
+    start_date: Option<chrono::NaiveDate>,
+    default_region: Option<crate::phone::Region>,
+    retry: &'a crate::retry::RetryPolicy,
+    local_hours: Option<crate::time::DailyHours>,
+    dial_delay_ms: Option<u32>,
+    provider: &'a crate::campaign::ProviderSettings,
+}
+
+#[test]
+fn version_2_campaign_events_upcast_with_voicemail_detection_off() {
+    // Given settings as version 2 stored them
+    let mut current = settings();
+    current.dial_delay_ms = Some(250);
+    current.provider.caller_id = Some("+15005550001".into());
+    let v2 = SettingsV2 {
+        name: &current.name,
+        timezone: current.timezone,
+        hours: current.hours,
+        start_date: current.start_date,
+        default_region: current.default_region,
+        retry: &current.retry,
+        local_hours: current.local_hours,
+        dial_delay_ms: current.dial_delay_ms,
+        provider: &current.provider,
+    };
+    #[derive(Serialize)]
+    struct At(#[serde(with = "crate::events::instant")] DateTime<Utc>);
+    let created = bincode::serialize(&(CAMPAIGN, OWNER, &v2, At(t0()))).unwrap();
+    let updated = bincode::serialize(&(CAMPAIGN, &v2, At(t0()))).unwrap();
+
+    // When they are read back as version 2
+    let created = decode_payload("CampaignCreated", 2, &created);
+    let updated = decode_payload("CampaignUpdated", 2, &updated);
+
+    // Then every setting is as it was, and voicemail detection is off
+    let expected = CampaignSettings {
+        detect_voicemail: false,
+        ..current
+    };
+    assert_eq!(
+        created,
+        Event::CampaignCreated(CampaignCreated {
+            campaign_id: CAMPAIGN,
+            owner: OWNER,
+            settings: expected.clone(),
+            at: t0(),
+        })
+    );
+    assert_eq!(
+        updated,
+        Event::CampaignUpdated(CampaignUpdated {
+            campaign_id: CAMPAIGN,
+            settings: expected,
+            at: t0(),
+        })
+    );
 }

@@ -15,7 +15,7 @@
 //! | disconnection_reason | recorded as |
 //! |---|---|
 //! | user_hangup, agent_hangup, call_transfer, inactivity, max_duration_reached | answered (the lead was on the call) |
-//! | voicemail_reached | no_answer (a machine answered, not the lead) |
+//! | voicemail_reached, machine_detected | voicemail (a machine answered, not the lead) |
 //! | dial_no_answer | no_answer |
 //! | dial_busy, user_declined | busy |
 //! | dial_failed, invalid_destination, telephony_*, sip_routing_error, marked_as_spam, scam_detected, concurrency_limit_reached, no_valid_payment, error_*, any other | failed, with the reason as the error |
@@ -160,7 +160,8 @@ pub fn outcome_of(reason: &str) -> CallOutcome {
         | "call_transfer"
         | "inactivity"
         | "max_duration_reached" => CallOutcome::Answered,
-        "voicemail_reached" | "dial_no_answer" => CallOutcome::NoAnswer,
+        "voicemail_reached" | "machine_detected" => CallOutcome::Voicemail,
+        "dial_no_answer" => CallOutcome::NoAnswer,
         "dial_busy" | "user_declined" => CallOutcome::Busy,
         _ => CallOutcome::Failed,
     }

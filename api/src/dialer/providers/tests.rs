@@ -34,6 +34,7 @@ fn call() -> OutboundCall {
         caller_id: Some("+15005550001".into()),
         next_action: Some("https://example.test/twiml".into()),
         extra: BTreeMap::new(),
+        detect_voicemail: false,
         dialed_at: Utc::now(),
     }
 }
@@ -143,6 +144,35 @@ async fn twilio_places_a_call_and_returns_its_sid() {
         value(&form, "StatusCallbackEvent"),
         ["initiated", "ringing", "answered", "completed"]
     );
+    assert!(
+        value(&form, "MachineDetection").is_empty(),
+        "no machine detection unless the campaign asks"
+    );
+}
+
+#[tokio::test]
+async fn twilio_asks_for_machine_detection_when_the_campaign_detects_voicemail() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(json!({"sid": "CA2", "status": "queued"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+
+    let placed = place(
+        Arc::new(twilio(&server.uri())),
+        OutboundCall {
+            detect_voicemail: true,
+            ..call()
+        },
+    )
+    .await;
+
+    assert_eq!(placed, Ok("CA2".into()));
+    let (_, form) = form_of(&server).await;
+    assert_eq!(value(&form, "MachineDetection"), ["Enable"]);
 }
 
 #[tokio::test]
@@ -484,6 +514,34 @@ fn twilio_statuses_map_to_outcomes() {
         assert_eq!(callback.provider_call_id, "CA1");
         assert_eq!(callback.duration_secs, Some(17));
     }
+    for (answered_by, outcome) in [
+        ("machine_start", CallOutcome::Voicemail),
+        ("machine_end_beep", CallOutcome::Voicemail),
+        ("machine_end_silence", CallOutcome::Voicemail),
+        ("machine_end_other", CallOutcome::Voicemail),
+        ("fax", CallOutcome::Voicemail),
+        ("human", CallOutcome::Answered),
+        ("unknown", CallOutcome::Answered),
+    ] {
+        let callback = twilio::parse_callback(&fields(&[
+            ("CallSid", "CA1"),
+            ("CallStatus", "completed"),
+            ("AnsweredBy", answered_by),
+        ]))
+        .expect(answered_by);
+        assert_eq!(
+            callback.state,
+            ReportedCallState::Ended(outcome),
+            "{answered_by}"
+        );
+    }
+    let busy = twilio::parse_callback(&fields(&[
+        ("CallSid", "CA1"),
+        ("CallStatus", "busy"),
+        ("AnsweredBy", "machine_start"),
+    ]))
+    .expect("busy");
+    assert_eq!(busy.state, ReportedCallState::Ended(CallOutcome::Busy));
     assert!(matches!(
         twilio::parse_callback(&fields(&[("CallSid", "CA1"), ("CallStatus", "exploded")])),
         Err(CallbackError::Invalid(_))
@@ -540,7 +598,8 @@ fn retell_disconnection_reasons_map_to_outcomes() {
         ("user_hangup", CallOutcome::Answered),
         ("agent_hangup", CallOutcome::Answered),
         ("dial_no_answer", CallOutcome::NoAnswer),
-        ("voicemail_reached", CallOutcome::NoAnswer),
+        ("voicemail_reached", CallOutcome::Voicemail),
+        ("machine_detected", CallOutcome::Voicemail),
         ("dial_busy", CallOutcome::Busy),
         ("dial_failed", CallOutcome::Failed),
         ("error_llm_websocket_open", CallOutcome::Failed),

@@ -6,7 +6,9 @@
 //! (the campaign's `next_action`, else its `agent_id`), and status
 //! callbacks to `{LEADLINE_PUBLIC_URL}/api/v1/webhooks/twilio` for
 //! initiated, ringing, answered and completed. The answer's `sid` is the
-//! provider's call id.
+//! provider's call id. A campaign with `detect_voicemail` also sends
+//! `MachineDetection=Enable` (synchronous answering-machine detection):
+//! Twilio then adds `AnsweredBy` to the callbacks.
 //!
 //! Callbacks are form-encoded and signed: `X-Twilio-Signature` is
 //! base64(HMAC-SHA1(auth token, full URL + each POST parameter's name and
@@ -16,7 +18,7 @@
 //! |---|---|
 //! | queued, initiated, ringing | nothing (ringing) |
 //! | in-progress | nothing (connected) |
-//! | completed | answered (Twilio says completed only for a call that connected) |
+//! | completed | answered (Twilio says completed only for a call that connected); voicemail when `AnsweredBy` is `machine_start`, `machine_end_beep`, `machine_end_silence`, `machine_end_other` or `fax` |
 //! | busy | busy |
 //! | no-answer | no_answer |
 //! | failed | failed |
@@ -98,6 +100,9 @@ impl ProviderAdapter for Twilio {
                 .iter()
                 .map(|event| ("StatusCallbackEvent", (*event).to_owned())),
         );
+        if call.detect_voicemail {
+            form.push(("MachineDetection", "Enable".to_owned()));
+        }
         let url = format!(
             "{}/2010-04-01/Accounts/{}/Calls.json",
             self.api_base, self.account_sid
@@ -164,6 +169,12 @@ pub fn verify_signature(
     }
 }
 
+/// Whether Twilio's `AnsweredBy` says a machine answered (`human` and
+/// `unknown` do not).
+pub fn is_machine(answered_by: &str) -> bool {
+    answered_by.starts_with("machine_") || answered_by == "fax"
+}
+
 /// A status callback's fields as Twilio posts them.
 pub fn parse_callback(fields: &BTreeMap<String, String>) -> Result<Callback, CallbackError> {
     let field = |name: &str| fields.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
@@ -174,6 +185,9 @@ pub fn parse_callback(fields: &BTreeMap<String, String>) -> Result<Callback, Cal
     let state = match status {
         "queued" | "initiated" | "ringing" => ReportedCallState::Ringing,
         "in-progress" => ReportedCallState::InProgress,
+        "completed" if field("AnsweredBy").is_some_and(is_machine) => {
+            ReportedCallState::Ended(CallOutcome::Voicemail)
+        }
         "completed" => ReportedCallState::Ended(CallOutcome::Answered),
         "busy" => ReportedCallState::Ended(CallOutcome::Busy),
         "no-answer" | "canceled" => ReportedCallState::Ended(CallOutcome::NoAnswer),

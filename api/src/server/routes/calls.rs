@@ -25,7 +25,8 @@ pub struct CallView {
     pub lead_id: String,
     pub campaign_id: String,
     pub phone: String,
-    /// `dialing`, `answered`, `no_answer`, `busy`, `failed`, `dropped`, `congestion`.
+    /// `dialing`, `answered`, `no_answer`, `busy`, `failed`, `dropped`, `congestion`,
+    /// `voicemail`.
     pub status: String,
     pub attempt: u32,
     pub started_at: DateTime<Utc>,

@@ -45,7 +45,8 @@ pub struct RetryBody {
     pub dropped_delay_minutes: Nullable<u32>,
     /// Dials per lead and round.
     pub max_attempts: Option<u32>,
-    /// Outcomes that are retried (default no_answer, busy, failed, dropped, congestion).
+    /// Outcomes that are retried (default no_answer, busy, failed, dropped,
+    /// congestion, voicemail).
     pub statuses: Option<Vec<String>>,
     /// Dials per number per 24 hours (`null`: no cap).
     #[serde(default, deserialize_with = "nullable")]
@@ -102,6 +103,10 @@ pub struct CampaignBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>)]
     pub dial_delay_ms: Nullable<u32>,
+    /// Ask the provider to detect answering machines, so that a call a
+    /// machine answers ends as `voicemail` (default false; voice-agent
+    /// platforms report voicemail either way).
+    pub detect_voicemail: Option<bool>,
     /// The owner, when the admin creates a campaign for a user.
     pub owner: Option<String>,
 }
@@ -187,6 +192,9 @@ pub(super) fn apply_body(
     }
     if let Some(delay) = body.dial_delay_ms {
         settings.dial_delay_ms = delay;
+    }
+    if let Some(detect) = body.detect_voicemail {
+        settings.detect_voicemail = detect;
     }
     if let Some(provider) = &body.provider {
         if provider.agent_id.is_some() {

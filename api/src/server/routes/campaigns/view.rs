@@ -79,6 +79,8 @@ pub struct CampaignView {
     pub retry: RetryView,
     pub local_hours: Option<HoursBody>,
     pub dial_delay_ms: Option<u32>,
+    /// Whether the provider is asked to detect answering machines.
+    pub detect_voicemail: bool,
     pub provider: ProviderView,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -163,6 +165,7 @@ pub fn campaign_view(entry: &CampaignEntry, position: u64, now: DateTime<Utc>) -
             end: h.end.to_string(),
         }),
         dial_delay_ms: s.dial_delay_ms,
+        detect_voicemail: s.detect_voicemail,
         provider: ProviderView {
             agent_id: s.provider.agent_id.clone(),
             caller_id: s.provider.caller_id.clone(),
