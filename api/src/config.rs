@@ -85,10 +85,11 @@ pub struct ServeArgs {
     /// RETELL_API_KEY; BOLNA_API_KEY, LEADLINE_WEBHOOK_TOKEN (in the
     /// agent's webhook URL, ?token=); VAPI_API_KEY, VAPI_WEBHOOK_SECRET (the
     /// HMAC credential signing x-vapi-signature), VAPI_PHONE_NUMBER_ID (when
-    /// a campaign names no extra.phone_number_id); and LEADLINE_PUBLIC_URL
-    /// (how exotel and twilio reach /api/v1/webhooks/{provider} on this
-    /// server). LEADLINE_{EXOTEL,TWILIO,RETELL,BOLNA,VAPI}_API_BASE replace
-    /// a provider's API origin.
+    /// a campaign's provider settings name no phone_number_id); and
+    /// LEADLINE_PUBLIC_URL (how exotel and twilio reach
+    /// /api/v1/webhooks/{provider} on this server).
+    /// LEADLINE_{EXOTEL,TWILIO,RETELL,BOLNA,VAPI}_API_BASE replace a
+    /// provider's API origin.
     #[arg(long, env = "LEADLINE_PROVIDER", value_enum, default_value_t = ProviderKind::Simulator)]
     pub provider: ProviderKind,
     /// Simulated call length, dial to result.

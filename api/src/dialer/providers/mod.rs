@@ -25,7 +25,7 @@
 //! | `BOLNA_API_KEY` | bolna | Bearer auth |
 //! | `VAPI_API_KEY` | vapi | Bearer auth (the private key) |
 //! | `VAPI_WEBHOOK_SECRET` | vapi | key of the HMAC credential that signs `x-vapi-signature`, 16+ characters |
-//! | `VAPI_PHONE_NUMBER_ID` | vapi | the Vapi phone number calls come from, unless the campaign's `extra.phone_number_id` says |
+//! | `VAPI_PHONE_NUMBER_ID` | vapi | the Vapi phone number calls come from, unless the campaign's provider settings name a `phone_number_id` |
 //! | `LEADLINE_PUBLIC_URL` | exotel, twilio | how providers reach this server, e.g. `https://dialer.example.com`; callbacks go to `{it}/api/v1/webhooks/{provider}` |
 //! | `LEADLINE_EXOTEL_API_BASE`, `LEADLINE_TWILIO_API_BASE`, `LEADLINE_RETELL_API_BASE`, `LEADLINE_BOLNA_API_BASE`, `LEADLINE_VAPI_API_BASE` | each | replaces the provider's API origin (tests, proxies) |
 //!

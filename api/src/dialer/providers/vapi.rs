@@ -2,9 +2,10 @@
 //!
 //! A call is `POST {api}/call`, JSON, Bearer private API key:
 //! `assistantId` the campaign's `agent_id`, `phoneNumberId` the campaign's
-//! `extra.phone_number_id`, else `VAPI_PHONE_NUMBER_ID` (the Vapi phone
-//! number calls come from, so the campaign's `caller_id` and `next_action`
-//! are not used), `customer.number` the lead (E.164), and
+//! `phone_number_id` (a free-form provider setting, kept in `extra`), else
+//! `VAPI_PHONE_NUMBER_ID` (the Vapi phone number calls come from, so the
+//! campaign's `caller_id` and `next_action` are not used),
+//! `customer.number` the lead (E.164), and
 //! `assistantOverrides.metadata` with our call and lead ids: Vapi's
 //! create-call has no metadata of its own, and the overrides come back in
 //! every server message's `call.assistantOverrides`. The answer's `id` is
@@ -57,7 +58,8 @@ pub const API_BASE: &str = "https://api.vapi.ai";
 pub use crate::limits::VAPI_REQUESTS_PER_MIN_MAX;
 /// The header the HMAC credential signs in.
 pub const SIGNATURE_HEADER: &str = "x-vapi-signature";
-/// The campaign setting (`provider.extra`) naming the phone number.
+/// The campaign's provider setting (one of its `extra`) naming the phone
+/// number.
 pub const PHONE_NUMBER_ID_SETTING: &str = "phone_number_id";
 
 /// The Vapi adapter.
@@ -96,7 +98,7 @@ impl ProviderAdapter for Vapi {
             .or(self.phone_number_id.as_deref())
             .ok_or_else(|| {
                 PlaceError(
-                    "the campaign's provider settings need `extra.phone_number_id` (the Vapi phone number id), or the server VAPI_PHONE_NUMBER_ID"
+                    "the campaign's provider settings need `phone_number_id` (the Vapi phone number id), or the server VAPI_PHONE_NUMBER_ID"
                         .into(),
                 )
             })?;
