@@ -60,6 +60,8 @@ pub enum ProviderKind {
     Exotel,
     Twilio,
     Retell,
+    Bolna,
+    Vapi,
 }
 
 #[derive(clap::Args, Clone, Debug)]
@@ -76,12 +78,18 @@ pub struct ServeArgs {
     /// Calls in flight at once across all users.
     #[arg(long, env = "LEADLINE_SYSTEM_CONCURRENT_CALLS", default_value_t = crate::limits::SYSTEM_CONCURRENT_CALLS_DEFAULT)]
     pub system_concurrent_calls: u32,
-    /// The telephony provider. exotel, twilio and retell read their
-    /// credentials from the environment: EXOTEL_API_KEY, EXOTEL_API_TOKEN,
-    /// EXOTEL_ACCOUNT_SID, EXOTEL_SUBDOMAIN, LEADLINE_WEBHOOK_TOKEN;
-    /// TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN; RETELL_API_KEY; and
+    /// The telephony provider. exotel, twilio, retell, bolna and vapi read
+    /// their credentials from the environment: EXOTEL_API_KEY,
+    /// EXOTEL_API_TOKEN, EXOTEL_ACCOUNT_SID, EXOTEL_SUBDOMAIN,
+    /// LEADLINE_WEBHOOK_TOKEN; TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN;
+    /// RETELL_API_KEY; BOLNA_API_KEY, LEADLINE_WEBHOOK_TOKEN (in the
+    /// agent's webhook URL, ?token=); VAPI_API_KEY, VAPI_WEBHOOK_SECRET (the
+    /// HMAC credential signing x-vapi-signature), VAPI_PHONE_NUMBER_ID (when
+    /// a campaign's provider settings name no phone_number_id); and
     /// LEADLINE_PUBLIC_URL (how exotel and twilio reach
     /// /api/v1/webhooks/{provider} on this server).
+    /// LEADLINE_{EXOTEL,TWILIO,RETELL,BOLNA,VAPI}_API_BASE replace a
+    /// provider's API origin.
     #[arg(long, env = "LEADLINE_PROVIDER", value_enum, default_value_t = ProviderKind::Simulator)]
     pub provider: ProviderKind,
     /// Simulated call length, dial to result.
@@ -151,6 +159,45 @@ pub struct ProviderSettings {
         hide = true
     )]
     pub leadline_retell_api_base: Option<String>,
+    #[arg(
+        long = "bolna-api-key",
+        env = "BOLNA_API_KEY",
+        hide = true,
+        hide_env_values = true
+    )]
+    pub bolna_api_key: Option<String>,
+    #[arg(
+        long = "leadline-bolna-api-base",
+        env = "LEADLINE_BOLNA_API_BASE",
+        hide = true
+    )]
+    pub leadline_bolna_api_base: Option<String>,
+    #[arg(
+        long = "vapi-api-key",
+        env = "VAPI_API_KEY",
+        hide = true,
+        hide_env_values = true
+    )]
+    pub vapi_api_key: Option<String>,
+    #[arg(
+        long = "vapi-webhook-secret",
+        env = "VAPI_WEBHOOK_SECRET",
+        hide = true,
+        hide_env_values = true
+    )]
+    pub vapi_webhook_secret: Option<String>,
+    #[arg(
+        long = "vapi-phone-number-id",
+        env = "VAPI_PHONE_NUMBER_ID",
+        hide = true
+    )]
+    pub vapi_phone_number_id: Option<String>,
+    #[arg(
+        long = "leadline-vapi-api-base",
+        env = "LEADLINE_VAPI_API_BASE",
+        hide = true
+    )]
+    pub leadline_vapi_api_base: Option<String>,
     #[arg(long = "leadline-public-url", env = "LEADLINE_PUBLIC_URL", hide = true)]
     pub leadline_public_url: Option<String>,
     #[arg(
@@ -177,6 +224,12 @@ impl ProviderSettings {
             "LEADLINE_TWILIO_API_BASE" => &self.leadline_twilio_api_base,
             "RETELL_API_KEY" => &self.retell_api_key,
             "LEADLINE_RETELL_API_BASE" => &self.leadline_retell_api_base,
+            "BOLNA_API_KEY" => &self.bolna_api_key,
+            "LEADLINE_BOLNA_API_BASE" => &self.leadline_bolna_api_base,
+            "VAPI_API_KEY" => &self.vapi_api_key,
+            "VAPI_WEBHOOK_SECRET" => &self.vapi_webhook_secret,
+            "VAPI_PHONE_NUMBER_ID" => &self.vapi_phone_number_id,
+            "LEADLINE_VAPI_API_BASE" => &self.leadline_vapi_api_base,
             "LEADLINE_PUBLIC_URL" => &self.leadline_public_url,
             "LEADLINE_WEBHOOK_TOKEN" => &self.leadline_webhook_token,
             _ => return None,

@@ -96,8 +96,8 @@ pub const PROVIDER_MESSAGE_BYTES_MAX: usize = 400;
 pub const RATE_BURST_SECS: u32 = 6;
 /// Exotel's documented API rate limit.
 pub const EXOTEL_REQUESTS_PER_MIN_MAX: u32 = 200;
-/// The shortest Exotel callback token accepted: it is the only thing
-/// authenticating Exotel's callbacks.
+/// The shortest callback token (Exotel, Bolna) or webhook secret (Vapi)
+/// accepted: it is the only thing authenticating those callbacks.
 pub const WEBHOOK_TOKEN_BYTES_MIN: usize = 16;
 /// Twilio starts one outbound call per second per account unless raised
 /// (its "CPS"); more are queued by Twilio itself. Pacing here keeps
@@ -106,6 +106,14 @@ pub const TWILIO_REQUESTS_PER_MIN_MAX: u32 = 60;
 /// Retell publishes no request rate for this endpoint that we rely on;
 /// a conservative pace, well under its concurrency limits.
 pub const RETELL_REQUESTS_PER_MIN_MAX: u32 = 60;
+/// Bolna's documented limit for `POST /call`: 500 a minute, shared by
+/// every user of the account's organization
+/// (bolna.ai/docs/api-reference/rate-limiting).
+pub const BOLNA_REQUESTS_PER_MIN_MAX: u32 = 500;
+/// Vapi documents no request rate for `POST /call`, only concurrency (10
+/// calls at once by default, more bought per line; over it a call is
+/// refused); a conservative pace, as for Retell.
+pub const VAPI_REQUESTS_PER_MIN_MAX: u32 = 60;
 /// A Retell signature older (or newer) than this is refused.
 pub const SIGNATURE_AGE_MAX_MS: i64 = 5 * 60 * 1000;
 

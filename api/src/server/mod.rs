@@ -50,6 +50,8 @@ fn provider_placer(args: &ServeArgs) -> Result<(Box<dyn CallPlacer>, WebhookSecr
         ProviderKind::Exotel => ProviderName::Exotel,
         ProviderKind::Twilio => ProviderName::Twilio,
         ProviderKind::Retell => ProviderName::Retell,
+        ProviderKind::Bolna => ProviderName::Bolna,
+        ProviderKind::Vapi => ProviderName::Vapi,
     };
     let setup = providers::from_env(name, &|variable| args.provider_settings.get(variable))?;
     let placer = HttpPlacer::start(setup.adapter)?;

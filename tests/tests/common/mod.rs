@@ -21,7 +21,7 @@ pub const CLEARED_ENV: [&str; 9] = [
 
 /// The providers' settings (see `leadline::dialer::providers`), cleared
 /// for servers started with [`Server::start_with`].
-pub const PROVIDER_ENV: [&str; 12] = [
+pub const PROVIDER_ENV: [&str; 18] = [
     "EXOTEL_API_KEY",
     "EXOTEL_API_TOKEN",
     "EXOTEL_ACCOUNT_SID",
@@ -30,10 +30,16 @@ pub const PROVIDER_ENV: [&str; 12] = [
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
     "RETELL_API_KEY",
+    "BOLNA_API_KEY",
+    "VAPI_API_KEY",
+    "VAPI_WEBHOOK_SECRET",
+    "VAPI_PHONE_NUMBER_ID",
     "LEADLINE_PUBLIC_URL",
     "LEADLINE_EXOTEL_API_BASE",
     "LEADLINE_TWILIO_API_BASE",
     "LEADLINE_RETELL_API_BASE",
+    "LEADLINE_BOLNA_API_BASE",
+    "LEADLINE_VAPI_API_BASE",
 ];
 
 /// The `leadline` binary, built once per test process with the same

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 
 use super::{
-    echo, exotel, retell, twilio, ProviderAdapter, ProviderName, Secret, TwilioWebhook,
-    WebhookSecrets,
+    bolna, echo, exotel, retell, twilio, vapi, ProviderAdapter, ProviderName, Secret,
+    TwilioWebhook, WebhookSecrets,
 };
+use crate::limits::WEBHOOK_TOKEN_BYTES_MIN;
 
 /// Configuration read from the environment.
 pub struct ProviderSetup {
@@ -44,12 +45,7 @@ pub fn from_env(
             if !missing.is_empty() {
                 return Err(missing_error(provider, &missing));
             }
-            if token.expose().len() < exotel::WEBHOOK_TOKEN_BYTES_MIN {
-                return Err(format!(
-                    "LEADLINE_WEBHOOK_TOKEN must be at least {} characters",
-                    exotel::WEBHOOK_TOKEN_BYTES_MIN
-                ));
-            }
+            checked_secret("LEADLINE_WEBHOOK_TOKEN", &token)?;
             ProviderSetup {
                 adapter: Arc::new(exotel::Exotel {
                     api_base: checked_url("LEADLINE_EXOTEL_API_BASE", &api_base)?,
@@ -109,6 +105,48 @@ pub fn from_env(
                 },
             }
         }
+        ProviderName::Bolna => {
+            let api_key = Secret::new(required("BOLNA_API_KEY"));
+            let token = Secret::new(required("LEADLINE_WEBHOOK_TOKEN"));
+            let api_base = env("LEADLINE_BOLNA_API_BASE").unwrap_or_else(|| bolna::API_BASE.into());
+            if !missing.is_empty() {
+                return Err(missing_error(provider, &missing));
+            }
+            checked_secret("LEADLINE_WEBHOOK_TOKEN", &token)?;
+            ProviderSetup {
+                adapter: Arc::new(bolna::Bolna {
+                    api_base: checked_url("LEADLINE_BOLNA_API_BASE", &api_base)?,
+                    api_key,
+                }),
+                webhooks: WebhookSecrets {
+                    bolna_token: Some(token),
+                    ..WebhookSecrets::default()
+                },
+            }
+        }
+        ProviderName::Vapi => {
+            let api_key = Secret::new(required("VAPI_API_KEY"));
+            let secret = Secret::new(required("VAPI_WEBHOOK_SECRET"));
+            let phone_number_id = env("VAPI_PHONE_NUMBER_ID")
+                .map(|id| id.trim().to_owned())
+                .filter(|id| !id.is_empty());
+            let api_base = env("LEADLINE_VAPI_API_BASE").unwrap_or_else(|| vapi::API_BASE.into());
+            if !missing.is_empty() {
+                return Err(missing_error(provider, &missing));
+            }
+            checked_secret("VAPI_WEBHOOK_SECRET", &secret)?;
+            ProviderSetup {
+                adapter: Arc::new(vapi::Vapi {
+                    api_base: checked_url("LEADLINE_VAPI_API_BASE", &api_base)?,
+                    api_key,
+                    phone_number_id,
+                }),
+                webhooks: WebhookSecrets {
+                    vapi_secret: Some(secret),
+                    ..WebhookSecrets::default()
+                },
+            }
+        }
     };
     Ok(setup)
 }
@@ -118,6 +156,16 @@ fn missing_error(provider: ProviderName, missing: &[&str]) -> String {
         "--provider {provider} needs these environment variables: {}",
         missing.join(", ")
     )
+}
+
+/// A secret that alone authenticates callbacks: long enough not to guess.
+fn checked_secret(variable: &str, secret: &Secret) -> Result<(), String> {
+    if secret.expose().len() < WEBHOOK_TOKEN_BYTES_MIN {
+        return Err(format!(
+            "{variable} must be at least {WEBHOOK_TOKEN_BYTES_MIN} characters"
+        ));
+    }
+    Ok(())
 }
 
 /// An http(s) origin or base URL, without a trailing slash.

@@ -30,10 +30,13 @@ use leadline_domain::lead::ReportedCallState;
 use leadline_domain::{CallId, CallOutcome};
 
 use super::{
-    constant_time_eq, echo, parse_secs, send_json, Callback, CallbackError, PlaceError,
-    ProviderAdapter, ProviderName, Secret,
+    echo, parse_secs, send_json, Callback, CallbackError, PlaceError, ProviderAdapter,
+    ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
+
+/// Exotel's callbacks carry the secret in their URL's `token`.
+pub use super::verify_token;
 
 pub use crate::limits::{EXOTEL_REQUESTS_PER_MIN_MAX, WEBHOOK_TOKEN_BYTES_MIN};
 
@@ -132,23 +135,6 @@ fn error_message(body: &serde_json::Value) -> Option<String> {
     body.pointer("/RestException/Message")
         .and_then(|m| m.as_str())
         .map(str::to_owned)
-}
-
-/// Checks the `token` of the callback URL's query.
-pub fn verify_token(expected: &Secret, query: &str) -> Result<(), CallbackError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-    let given = pairs
-        .iter()
-        .find(|(name, _)| name == "token")
-        .map(|(_, value)| value.as_str())
-        .ok_or_else(|| CallbackError::Unauthenticated("the callback URL has no `token`".into()))?;
-    if constant_time_eq(expected.expose().as_bytes(), given.as_bytes()) {
-        Ok(())
-    } else {
-        Err(CallbackError::Unauthenticated(
-            "the callback URL's `token` is wrong".into(),
-        ))
-    }
 }
 
 /// A status callback's fields.

@@ -19,14 +19,22 @@
 //! | `EXOTEL_API_KEY`, `EXOTEL_API_TOKEN` | exotel | Basic auth for the API |
 //! | `EXOTEL_ACCOUNT_SID` | exotel | the account (`/v1/Accounts/{sid}`) |
 //! | `EXOTEL_SUBDOMAIN` | exotel | API host, default `api.exotel.com` (Mumbai: `api.in.exotel.com`) |
-//! | `LEADLINE_WEBHOOK_TOKEN` | exotel | secret put in the callback URL (`?token=`), 16+ characters |
+//! | `LEADLINE_WEBHOOK_TOKEN` | exotel, bolna | secret put in the callback URL (`?token=`), 16+ characters |
 //! | `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN` | twilio | Basic auth; the token also checks `X-Twilio-Signature` |
 //! | `RETELL_API_KEY` | retell | Bearer auth; also the key of `x-retell-signature` |
+//! | `BOLNA_API_KEY` | bolna | Bearer auth |
+//! | `VAPI_API_KEY` | vapi | Bearer auth (the private key) |
+//! | `VAPI_WEBHOOK_SECRET` | vapi | key of the HMAC credential that signs `x-vapi-signature`, 16+ characters |
+//! | `VAPI_PHONE_NUMBER_ID` | vapi | the Vapi phone number calls come from, unless the campaign's provider settings name a `phone_number_id` |
 //! | `LEADLINE_PUBLIC_URL` | exotel, twilio | how providers reach this server, e.g. `https://dialer.example.com`; callbacks go to `{it}/api/v1/webhooks/{provider}` |
-//! | `LEADLINE_EXOTEL_API_BASE`, `LEADLINE_TWILIO_API_BASE`, `LEADLINE_RETELL_API_BASE` | each | replaces the provider's API origin (tests, proxies) |
+//! | `LEADLINE_EXOTEL_API_BASE`, `LEADLINE_TWILIO_API_BASE`, `LEADLINE_RETELL_API_BASE`, `LEADLINE_BOLNA_API_BASE`, `LEADLINE_VAPI_API_BASE` | each | replaces the provider's API origin (tests, proxies) |
 //!
-//! Retell calls back to the webhook URL set on the agent in Retell's
-//! dashboard: set it to `{public URL}/api/v1/webhooks/retell`.
+//! Retell, Bolna and Vapi call back to the webhook URL set on the agent
+//! (Retell, Bolna) or assistant (Vapi) in their dashboards: set it to
+//! `{public URL}/api/v1/webhooks/retell`,
+//! `{public URL}/api/v1/webhooks/bolna?token={LEADLINE_WEBHOOK_TOKEN}` and
+//! `{public URL}/api/v1/webhooks/vapi` (with the HMAC credential described
+//! in `vapi`).
 //!
 //! Credentials are held as [`Secret`]s: their `Debug` hides them, and every
 //! message that leaves an adapter has them cut out ([`Secret::redact`]), so
@@ -37,22 +45,27 @@
 //! pool is in `pool`, callback authentication and parsing in `webhooks`,
 //! reading the settings in `config`; their items are re-exported here.
 
+pub mod bolna;
 pub mod exotel;
 pub mod retell;
 pub mod twilio;
+pub mod vapi;
 
 mod config;
 mod pool;
 mod webhooks;
 
 #[cfg(test)]
+mod bolna_vapi_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{from_env, ProviderSetup};
 pub use pool::{HttpPlacer, TokenBucket, PLACER_WORKERS};
-pub(crate) use webhooks::{constant_time_eq, parse_secs};
+pub(crate) use webhooks::{constant_time_eq, hmac_sha256_hex, parse_secs};
 pub use webhooks::{
-    signature_header, Callback, CallbackError, TwilioWebhook, WebhookRequest, WebhookSecrets,
+    signature_header, verify_token, Callback, CallbackError, TwilioWebhook, WebhookRequest,
+    WebhookSecrets,
 };
 
 use std::fmt;
@@ -100,6 +113,8 @@ pub enum ProviderName {
     Exotel,
     Twilio,
     Retell,
+    Bolna,
+    Vapi,
 }
 
 impl ProviderName {
@@ -108,6 +123,8 @@ impl ProviderName {
             ProviderName::Exotel => "exotel",
             ProviderName::Twilio => "twilio",
             ProviderName::Retell => "retell",
+            ProviderName::Bolna => "bolna",
+            ProviderName::Vapi => "vapi",
         }
     }
 }
@@ -126,6 +143,8 @@ impl FromStr for ProviderName {
             "exotel" => Ok(ProviderName::Exotel),
             "twilio" => Ok(ProviderName::Twilio),
             "retell" => Ok(ProviderName::Retell),
+            "bolna" => Ok(ProviderName::Bolna),
+            "vapi" => Ok(ProviderName::Vapi),
             _ => Err(format!("no provider named `{}`", echo(text))),
         }
     }

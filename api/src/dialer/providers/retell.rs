@@ -21,14 +21,12 @@
 //! | dial_failed, invalid_destination, telephony_*, sip_routing_error, marked_as_spam, scam_detected, concurrency_limit_reached, no_valid_payment, error_*, any other | failed, with the reason as the error |
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use leadline_domain::lead::ReportedCallState;
 use leadline_domain::{CallId, CallOutcome};
-use sha2::Sha256;
 
 use super::{
-    constant_time_eq, echo, send_json, Callback, CallbackError, PlaceError, ProviderAdapter,
-    ProviderName, Secret,
+    constant_time_eq, echo, hmac_sha256_hex, send_json, Callback, CallbackError, PlaceError,
+    ProviderAdapter, ProviderName, Secret,
 };
 use crate::dialer::placer::OutboundCall;
 
@@ -98,16 +96,7 @@ fn error_message(body: &serde_json::Value) -> Option<String> {
 
 /// The hex digest Retell signs `body` with at `timestamp_ms`.
 fn digest(api_key: &Secret, body: &[u8], timestamp_ms: i64) -> Option<String> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(api_key.expose().as_bytes()).ok()?;
-    mac.update(body);
-    mac.update(timestamp_ms.to_string().as_bytes());
-    Some(
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
+    hmac_sha256_hex(api_key, &[body, timestamp_ms.to_string().as_bytes()])
 }
 
 /// The `x-retell-signature` for `body` at `timestamp_ms`.

@@ -25,7 +25,7 @@ const EXOTEL_TOKEN: &str = "exotel-api-token-4567";
 const WEBHOOK_TOKEN: &str = "webhook-token-abcdefghij";
 const RETELL_KEY: &str = "key_retell0123456789";
 
-fn call() -> OutboundCall {
+pub(super) fn call() -> OutboundCall {
     OutboundCall {
         call_id: CallId::from_uuid(uuid::Uuid::from_u128(7)),
         lead_id: LeadId::from_uuid(uuid::Uuid::from_u128(8)),
@@ -68,7 +68,7 @@ fn retell(base: &str) -> Retell {
 
 /// Places `call` through `adapter` on a blocking thread, as the placer's
 /// workers do (the blocking client must not run on the async runtime).
-async fn place(
+pub(super) async fn place(
     adapter: Arc<dyn ProviderAdapter>,
     call: OutboundCall,
 ) -> Result<String, PlaceError> {

@@ -7,14 +7,50 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, KeyInit, Mac};
 use leadline_domain::lead::{CallReport, ReportedCallState};
 use leadline_domain::CallId;
+use sha2::Sha256;
 
-use super::{exotel, retell, twilio, ProviderName, Secret};
+use super::{bolna, exotel, retell, twilio, vapi, ProviderName, Secret};
 
 /// Compares in time independent of where the texts differ.
 pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The lower-case hex HMAC-SHA256 of `parts`, one after the other, keyed
+/// with `key`'s UTF-8 bytes (Retell, Vapi).
+pub(crate) fn hmac_sha256_hex(key: &Secret, parts: &[&[u8]]) -> Option<String> {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose().as_bytes()).ok()?;
+    for part in parts {
+        mac.update(part);
+    }
+    Some(
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+    )
+}
+
+/// Checks the `token` of a callback URL's query (Exotel, Bolna: providers
+/// that do not sign, called back at a URL carrying the secret).
+pub fn verify_token(expected: &Secret, query: &str) -> Result<(), CallbackError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    let given = pairs
+        .iter()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.as_str())
+        .ok_or_else(|| CallbackError::Unauthenticated("the callback URL has no `token`".into()))?;
+    if constant_time_eq(expected.expose().as_bytes(), given.as_bytes()) {
+        Ok(())
+    } else {
+        Err(CallbackError::Unauthenticated(
+            "the callback URL's `token` is wrong".into(),
+        ))
+    }
 }
 
 /// A provider's word on a call, authenticated and parsed.
@@ -23,8 +59,8 @@ pub struct Callback {
     /// The provider's id for the call.
     pub provider_call_id: String,
     /// Our id for the call, when the provider echoes it back (Retell's
-    /// metadata, Exotel's CustomField): found even if the acceptance was
-    /// not recorded yet.
+    /// metadata, Exotel's CustomField, Bolna's user data, Vapi's assistant
+    /// metadata): found even if the acceptance was not recorded yet.
     pub call_id: Option<CallId>,
     pub state: ReportedCallState,
     /// The provider's own status text.
@@ -82,7 +118,8 @@ pub fn signature_header(provider: ProviderName) -> Option<&'static str> {
     match provider {
         ProviderName::Twilio => Some("x-twilio-signature"),
         ProviderName::Retell => Some("x-retell-signature"),
-        ProviderName::Exotel => None,
+        ProviderName::Vapi => Some(vapi::SIGNATURE_HEADER),
+        ProviderName::Exotel | ProviderName::Bolna => None,
     }
 }
 
@@ -102,6 +139,10 @@ pub struct WebhookSecrets {
     pub exotel_token: Option<Secret>,
     pub twilio: Option<TwilioWebhook>,
     pub retell_api_key: Option<Secret>,
+    /// `LEADLINE_WEBHOOK_TOKEN`, in Bolna's callback URL.
+    pub bolna_token: Option<Secret>,
+    /// `VAPI_WEBHOOK_SECRET`, the key of `x-vapi-signature`.
+    pub vapi_secret: Option<Secret>,
 }
 
 impl WebhookSecrets {
@@ -137,6 +178,16 @@ impl WebhookSecrets {
                 let key = self.retell_api_key.as_ref().ok_or_else(not_configured)?;
                 retell::verify_signature(key, request.body, request.signature, request.now)?;
                 retell::parse_callback(request.body)
+            }
+            ProviderName::Bolna => {
+                let token = self.bolna_token.as_ref().ok_or_else(not_configured)?;
+                verify_token(token, request.query)?;
+                bolna::parse_callback(request.body)
+            }
+            ProviderName::Vapi => {
+                let secret = self.vapi_secret.as_ref().ok_or_else(not_configured)?;
+                vapi::verify_signature(secret, request.body, request.signature)?;
+                vapi::parse_callback(request.body)
             }
         }
     }

@@ -1,13 +1,13 @@
 //! Provider status callbacks: `POST /api/v1/webhooks/{provider}`.
 //!
-//! No API key: each provider authenticates as it specifies (Twilio and
-//! Retell sign, Exotel carries a secret token in the URL); see
-//! `dialer::providers`. A callback names the call by the provider's id;
-//! the lead aggregate decides on it like on any command, so the same
-//! callback twice, or a "ringing" after the end, records nothing and is
-//! still answered 200 (providers retry anything else). The event it
-//! records frees the call's slot, and the dialer, which wakes on every new
-//! event, dials the next lead at once.
+//! No API key: each provider authenticates as it specifies (Twilio,
+//! Retell and Vapi sign, Exotel and Bolna carry a secret token in the
+//! URL); see `dialer::providers`. A callback names the call by the
+//! provider's id; the lead aggregate decides on it like on any command, so
+//! the same callback twice, or a "ringing" after the end, records nothing
+//! and is still answered 200 (providers retry anything else). The event
+//! it records frees the call's slot, and the dialer, which wakes on every
+//! new event, dials the next lead at once.
 
 use std::time::{Duration, Instant};
 
@@ -44,10 +44,14 @@ pub struct WebhookAnswer {
 
 /// A provider's status callback. Authenticated as the provider specifies:
 /// Twilio `X-Twilio-Signature`, Retell `x-retell-signature` (recent only),
-/// Exotel `?token=`. Idempotent: a repeat changes nothing and is 200.
+/// Vapi `x-vapi-signature` (HMAC-SHA256 of the body, from an HMAC
+/// credential keyed with `VAPI_WEBHOOK_SECRET`), Exotel and Bolna
+/// `?token=`. Idempotent: a repeat changes nothing and is 200; progress
+/// reports (Bolna's non-final statuses, Vapi's messages other than
+/// `end-of-call-report`) record nothing.
 #[utoipa::path(post, path = "/api/v1/webhooks/{provider}", tag = "webhooks", security(()),
-    params(("provider" = String, Path, description = "exotel, twilio or retell")),
-    request_body(content = String, description = "The provider's callback as it sends it: form-encoded (Twilio, Exotel) or JSON (Retell, Exotel)",
+    params(("provider" = String, Path, description = "exotel, twilio, retell, bolna or vapi")),
+    request_body(content = String, description = "The provider's callback as it sends it: form-encoded (Twilio, Exotel) or JSON (Retell, Bolna's execution, Vapi's server message, Exotel)",
         content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = WebhookAnswer),
         (status = 400, description = "not a body the provider sends"),
