@@ -16,8 +16,10 @@ use bincode::Options;
 use chrono::{DateTime, Utc};
 use leadline_domain::campaign::CampaignSettings;
 use leadline_domain::events::*;
+use leadline_domain::subscription::WebhookSecret;
 use leadline_domain::{
-    CallId, CampaignId, ContactId, Disposition, Event, LeadId, LeadStatus, PhoneNumber, UserId,
+    CallId, CampaignId, ContactId, Disposition, Event, LeadId, LeadStatus, PhoneNumber,
+    SubscriptionId, UserId,
 };
 
 fn fixture() -> PathBuf {
@@ -212,6 +214,19 @@ fn events() -> Vec<Event> {
             lead_id,
             reason: "asked".into(),
             at: at(32),
+        }),
+        Event::SubscriptionCreated(SubscriptionCreated {
+            subscription_id: SubscriptionId::from_u128(6),
+            owner: Some(user_id),
+            url: "https://hooks.example.com/leadline".into(),
+            events: vec!["CallAnswered".into(), "LeadDialed".into()],
+            campaign_id: Some(campaign_id),
+            secret: WebhookSecret::new("whsec_golden".into()),
+            at: at(33),
+        }),
+        Event::SubscriptionDeleted(SubscriptionDeleted {
+            subscription_id: SubscriptionId::from_u128(6),
+            at: at(34),
         }),
     ]
 }
