@@ -129,6 +129,8 @@ pub const SUBSCRIPTION_SCAN_EVENTS_MAX: usize = 1_000;
 pub const WEBHOOK_RETRY_DELAY_MS_MIN: u64 = 1_000;
 /// The longest wait between two tries of a delivery.
 pub const WEBHOOK_RETRY_DELAY_MS_MAX: u64 = 10 * 60 * 1000;
+/// Resolving a receiver's host name (at creation and before each try).
+pub const WEBHOOK_DNS_TIMEOUT_MS: u64 = 5_000;
 /// Connecting to a receiver.
 pub const WEBHOOK_CONNECT_TIMEOUT_MS: u64 = 5_000;
 /// The whole of one delivery, connect to the receiver's last byte.

@@ -8,10 +8,11 @@
 //! checked, never resolving the name again in between.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::limits::WEBHOOK_URL_BYTES_MAX;
+use crate::limits::{WEBHOOK_DNS_TIMEOUT_MS, WEBHOOK_URL_BYTES_MAX};
 
 /// What the operator allows beyond public `https` addresses.
 #[derive(Clone, Debug, Default)]
@@ -152,10 +153,25 @@ impl WebhookPolicy {
         Ok((url, host, port))
     }
 
-    /// Checks the addresses `host` resolved to: all must be allowed.
-    pub fn check_addresses(&self, host: &str, addresses: &[SocketAddr]) -> Result<(), Refused> {
+    /// Checks the addresses `host` resolved to: all must be allowed, and
+    /// all loopback for plain `http`.
+    pub fn check_addresses(
+        &self,
+        url: &Url,
+        host: &str,
+        addresses: &[SocketAddr],
+    ) -> Result<(), Refused> {
         if addresses.is_empty() {
             return Err(Refused(format!("the webhook host `{host}` has no address")));
+        }
+        if url.scheme() == "http" {
+            if let Some(outside) = addresses.iter().find(|a| !is_loopback(a.ip())) {
+                return Err(Refused(format!(
+                    "the webhook host `{host}` resolves to {}, which is not a loopback \
+                     address: plain http is only for loopback receivers",
+                    outside.ip()
+                )));
+            }
         }
         if self.allow_listed(host) {
             return Ok(());
@@ -181,12 +197,23 @@ impl WebhookPolicy {
         let (url, host, port) = self.parse(raw)?;
         let addresses: Vec<SocketAddr> = match host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
-            Err(_) => tokio::net::lookup_host((host.as_str(), port))
-                .await
-                .map_err(|e| Refused(format!("the webhook host `{host}` does not resolve: {e}")))?
-                .collect(),
+            Err(_) => {
+                let lookup = tokio::net::lookup_host((host.as_str(), port));
+                tokio::time::timeout(Duration::from_millis(WEBHOOK_DNS_TIMEOUT_MS), lookup)
+                    .await
+                    .map_err(|_| {
+                        Refused(format!(
+                            "the webhook host `{host}` did not resolve within \
+                             {WEBHOOK_DNS_TIMEOUT_MS} ms"
+                        ))
+                    })?
+                    .map_err(|e| {
+                        Refused(format!("the webhook host `{host}` does not resolve: {e}"))
+                    })?
+                    .collect()
+            }
         };
-        self.check_addresses(&host, &addresses)?;
+        self.check_addresses(&url, &host, &addresses)?;
         Ok(Target {
             url,
             host,
@@ -208,6 +235,10 @@ mod tests {
 
     fn at(ip: &str) -> Vec<SocketAddr> {
         vec![SocketAddr::new(ip.parse().expect("ip"), 443)]
+    }
+
+    fn https() -> Url {
+        Url::parse("https://h/").expect("url")
     }
 
     #[test]
@@ -260,20 +291,37 @@ mod tests {
     #[test]
     fn private_addresses_need_the_allow_list() {
         let strict = policy(false, &[]);
-        assert!(strict.check_addresses("h", &at("10.0.0.5")).is_err());
-        assert!(strict.check_addresses("h", &at("127.0.0.1")).is_err());
-        assert!(strict.check_addresses("h", &at("93.184.216.34")).is_ok());
-        assert!(strict.check_addresses("h", &[]).is_err());
+        let url = https();
+        assert!(strict.check_addresses(&url, "h", &at("10.0.0.5")).is_err());
+        assert!(strict.check_addresses(&url, "h", &at("127.0.0.1")).is_err());
+        assert!(strict
+            .check_addresses(&url, "h", &at("93.184.216.34"))
+            .is_ok());
+        assert!(strict.check_addresses(&url, "h", &[]).is_err());
         let listed = policy(false, &["internal.example"]);
         assert!(listed
-            .check_addresses("internal.example", &at("10.0.0.5"))
+            .check_addresses(&url, "internal.example", &at("10.0.0.5"))
             .is_ok());
-        assert!(listed.check_addresses("other", &at("10.0.0.5")).is_err());
+        assert!(listed
+            .check_addresses(&url, "other", &at("10.0.0.5"))
+            .is_err());
         let insecure = policy(true, &[]);
-        assert!(insecure.check_addresses("h", &at("127.0.0.1")).is_ok());
-        assert!(insecure.check_addresses("h", &at("192.168.0.1")).is_err());
+        assert!(insecure
+            .check_addresses(&url, "h", &at("127.0.0.1"))
+            .is_ok());
+        assert!(insecure
+            .check_addresses(&url, "h", &at("192.168.0.1"))
+            .is_err());
         // One bad address among good ones is refused.
         let mixed = [at("93.184.216.34"), at("10.0.0.1")].concat();
-        assert!(strict.check_addresses("h", &mixed).is_err());
+        assert!(strict.check_addresses(&url, "h", &mixed).is_err());
+        // Plain http only ever reaches loopback, whatever the name says.
+        let http = Url::parse("http://app.localhost:8000/").expect("url");
+        assert!(insecure
+            .check_addresses(&http, "app.localhost", &at("127.0.0.1"))
+            .is_ok());
+        assert!(insecure
+            .check_addresses(&http, "app.localhost", &at("93.184.216.34"))
+            .is_err());
     }
 }
