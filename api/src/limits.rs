@@ -125,6 +125,10 @@ pub const SUBSCRIPTION_BATCH_BYTES_MAX: usize = 1024 * 1024;
 /// Log events read per look for a subscription's next batch (those not
 /// for it are skipped over).
 pub const SUBSCRIPTION_SCAN_EVENTS_MAX: usize = 1_000;
+/// Log positions skipped over (no event for the subscription) before its
+/// checkpoint is saved without a delivery: an fsync per few events would
+/// cost more than reading them again after a crash.
+pub const SUBSCRIPTION_SKIP_SAVE_POSITIONS_MIN: u64 = 1_000;
 /// The first wait after a failed delivery.
 pub const WEBHOOK_RETRY_DELAY_MS_MIN: u64 = 1_000;
 /// The longest wait between two tries of a delivery.

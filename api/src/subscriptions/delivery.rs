@@ -17,8 +17,8 @@ use super::signing::{signature, DELIVERY_HEADER, SIGNATURE_HEADER};
 use super::{checkpoint_name, retry, Context};
 use crate::limits::{
     SUBSCRIPTION_BATCH_BYTES_MAX, SUBSCRIPTION_BATCH_EVENTS_MAX, SUBSCRIPTION_SCAN_EVENTS_MAX,
-    WEBHOOK_CONNECT_TIMEOUT_MS, WEBHOOK_ERROR_BYTES_MAX, WEBHOOK_REQUEST_TIMEOUT_MS,
-    WEBHOOK_RESPONSE_BYTES_MAX,
+    SUBSCRIPTION_SKIP_SAVE_POSITIONS_MIN, WEBHOOK_CONNECT_TIMEOUT_MS, WEBHOOK_ERROR_BYTES_MAX,
+    WEBHOOK_REQUEST_TIMEOUT_MS, WEBHOOK_RESPONSE_BYTES_MAX,
 };
 use crate::server::auth::Principal;
 use crate::server::routes::events::{event_view, select};
@@ -154,6 +154,12 @@ async fn bounded_text(mut response: reqwest::Response) -> String {
     String::from_utf8_lossy(&read).trim().to_owned()
 }
 
+/// How far a task has gone, and how far its checkpoint says.
+struct Progress {
+    position: u64,
+    saved: u64,
+}
+
 /// One subscription's task.
 pub struct Task {
     context: Arc<Context>,
@@ -194,12 +200,27 @@ impl Task {
 
     /// Runs until the server stops or the subscription is deleted.
     pub async fn run(mut self) {
-        let Some(mut position) = self.start().await else {
+        let Some(start) = self.start().await else {
             return;
         };
+        let mut progress = Progress {
+            position: start,
+            saved: start,
+        };
+        self.follow(&mut progress).await;
+        // Progress over events not for it is saved now if it was not yet
+        // (a deleted subscription needs none).
+        if progress.position > progress.saved && self.live().is_some() {
+            self.save(progress.position).await;
+        }
+    }
+
+    /// Delivers until the server stops or the subscription is deleted.
+    async fn follow(&mut self, progress: &mut Progress) {
         let mut folded = self.context.projections.subscribe();
         let mut failures = 0u32;
         loop {
+            let position = progress.position;
             let waited = tokio::select! {
                 reached = folded.wait_for(|p| *p > position) => reached.is_ok(),
                 _ = self.stop.wait_for(|stopped| *stopped) => false,
@@ -226,8 +247,23 @@ impl Task {
                 Ok(Err(e)) => Err(format!("reading the log: {e}")),
                 Err(e) => Err(format!("reading the log: {e}")),
             };
-            let through = match next {
-                Ok(Next::Skip { through }) => through,
+            match next {
+                Ok(Next::Skip { through }) => {
+                    // Nothing to send: the checkpoint is saved only now
+                    // and then (after a crash these events are read and
+                    // skipped again, nothing more).
+                    progress.position = through;
+                    if through.saturating_sub(progress.saved)
+                        >= SUBSCRIPTION_SKIP_SAVE_POSITIONS_MIN
+                    {
+                        self.save(through).await;
+                        progress.saved = through;
+                    } else {
+                        self.context
+                            .deliveries
+                            .update(self.id, |s| s.last_delivered_position = through);
+                    }
+                }
                 Ok(Next::Post {
                     delivery_id,
                     body,
@@ -243,19 +279,16 @@ impl Task {
                     self.context
                         .deliveries
                         .update(self.id, |s| s.delivered_events += count as u64);
-                    through
+                    self.save(through).await;
+                    progress.position = through;
+                    progress.saved = through;
                 }
                 Err(error) => {
                     let wait = self.failed(&mut failures, error);
                     if !self.pause(wait).await {
                         return;
                     }
-                    continue;
                 }
-            };
-            if through > position {
-                self.save(through).await;
-                position = through;
             }
         }
     }
