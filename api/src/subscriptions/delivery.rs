@@ -154,6 +154,17 @@ async fn bounded_text(mut response: reqwest::Response) -> String {
     String::from_utf8_lossy(&read).trim().to_owned()
 }
 
+/// Runs a log call on a blocking thread (sled is never called on the
+/// reactor; `save_checkpoint` waits for an fsync).
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, leadline_storage::LogError> + Send + 'static,
+) -> Result<T, String> {
+    match tokio::task::spawn_blocking(call).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// How far a task has gone, and how far its checkpoint says.
 struct Progress {
     position: u64,
@@ -232,21 +243,25 @@ impl Task {
                 return;
             };
             let log = self.context.log.clone();
-            let read = tokio::task::spawn_blocking(move || {
-                log.read_all(position, SUBSCRIPTION_SCAN_EVENTS_MAX)
-            })
-            .await;
+            let read = blocking(move || log.read_all(position, SUBSCRIPTION_SCAN_EVENTS_MAX)).await;
             let next = match read {
-                Ok(Ok(records)) => compose(
+                Ok(records) => compose(
                     &self.context.projections.read(),
                     &subscription,
                     &records,
                     position,
                     BatchLimits::default(),
                 ),
-                Ok(Err(e)) => Err(format!("reading the log: {e}")),
                 Err(e) => Err(format!("reading the log: {e}")),
             };
+            if next.is_ok() && failures > 0 {
+                // Reading failed before and works again.
+                failures = 0;
+                self.context.deliveries.update(self.id, |s| {
+                    s.consecutive_failures = 0;
+                    s.last_error = None;
+                });
+            }
             match next {
                 Ok(Next::Skip { through }) => {
                     // Nothing to send: the checkpoint is saved only now
@@ -300,20 +315,15 @@ impl Task {
             let (_, created) = self.live()?;
             let log = self.context.log.clone();
             let name = checkpoint_name(&self.id);
-            let saved = tokio::task::spawn_blocking(move || log.checkpoint(&name)).await;
-            match saved {
-                Ok(Ok(saved)) => {
+            match blocking(move || log.checkpoint(&name)).await {
+                Ok(saved) => {
                     let position = saved.unwrap_or(created).max(created);
-                    self.context
-                        .deliveries
-                        .update(self.id, |s| s.last_delivered_position = position);
+                    self.context.deliveries.update(self.id, |s| {
+                        s.last_delivered_position = position;
+                        s.consecutive_failures = 0;
+                        s.last_error = None;
+                    });
                     return Some(position);
-                }
-                Ok(Err(e)) => {
-                    let wait = self.failed(&mut failures, format!("reading the checkpoint: {e}"));
-                    if !self.pause(wait).await {
-                        return None;
-                    }
                 }
                 Err(e) => {
                     let wait = self.failed(&mut failures, format!("reading the checkpoint: {e}"));
@@ -331,12 +341,10 @@ impl Task {
     async fn save(&self, position: u64) {
         let log = self.context.log.clone();
         let name = checkpoint_name(&self.id);
-        let saved = tokio::task::spawn_blocking(move || log.save_checkpoint(&name, position)).await;
-        let error = match saved {
-            Ok(Ok(())) => None,
-            Ok(Err(e)) => Some(format!("saving the checkpoint: {e}")),
-            Err(e) => Some(format!("saving the checkpoint: {e}")),
-        };
+        let error = blocking(move || log.save_checkpoint(&name, position))
+            .await
+            .err()
+            .map(|e| format!("saving the checkpoint: {e}"));
         self.context.deliveries.update(self.id, |s| {
             s.last_delivered_position = position;
             if let Some(error) = error {
