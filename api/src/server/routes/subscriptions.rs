@@ -102,14 +102,20 @@ fn find<'m>(
 ) -> Result<&'m SubscriptionEntry, ApiError> {
     model
         .subscription(id)
-        .filter(|e| e.subscription.is_live())
-        .filter(|e| match principal {
-            Principal::Admin => true,
-            Principal::User(user) => e.subscription.owner == Some(*user),
-        })
+        .filter(|e| e.subscription.is_live() && sees(principal, e))
         .ok_or_else(|| ApiError::not_found(&format!("subscription {id}")))
 }
 
+/// Whether the caller may see a subscription: the admin any, a user its own.
+fn sees(principal: &Principal, entry: &SubscriptionEntry) -> bool {
+    match principal {
+        Principal::Admin => true,
+        Principal::User(user) => entry.subscription.owner == Some(*user),
+    }
+}
+
+/// Whose events a new subscription of the caller receives: a user's own,
+/// or (the admin's) every event.
 fn owner_of(principal: &Principal) -> Option<leadline_domain::UserId> {
     match principal {
         Principal::Admin => None,
@@ -196,10 +202,7 @@ pub async fn list(
     let model = state.projections.read();
     let subscriptions = model
         .live_subscriptions()
-        .filter(|e| match principal {
-            Principal::Admin => true,
-            Principal::User(user) => e.subscription.owner == Some(user),
-        })
+        .filter(|e| sees(&principal, e))
         .map(|e| view(&state, &model, e))
         .collect();
     Ok(HttpResponse::Ok().json(SubscriptionList { subscriptions }))
