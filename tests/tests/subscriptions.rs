@@ -830,6 +830,23 @@ fn subscriptions_are_owned_filtered_and_checked() {
     let (_, log) = api.get(&asha, "/api/v1/events?limit=1000");
     assert!(log.to_string().contains("SubscriptionCreated"), "{log}");
 
+    // The routes are documented.
+    let document = api
+        .client
+        .get(format!("{}/openapi.json", api.base))
+        .send()
+        .and_then(|r| r.text())
+        .expect("openapi");
+    for path in [
+        "\"/api/v1/subscriptions\"",
+        "\"/api/v1/subscriptions/{id}\"",
+    ] {
+        assert!(
+            document.contains(path),
+            "{path} is not in the OpenAPI document"
+        );
+    }
+
     // The cap is per user.
     for _ in 1..20 {
         let (status, body) = api.post(
