@@ -98,6 +98,26 @@ pub struct ServeArgs {
     /// A call without a result after this long is reclaimed as failed ("stale").
     #[arg(long, env = "LEADLINE_STALE_CALL_MS", default_value_t = STALE_CALL_MS_DEFAULT)]
     pub stale_call_ms: u64,
+    /// Accept webhook subscriptions to loopback receivers (127.0.0.0/8,
+    /// ::1, localhost), over plain http too: for local development and
+    /// tests. Without it only https URLs to public addresses are accepted.
+    #[arg(
+        long,
+        env = "LEADLINE_ALLOW_INSECURE_WEBHOOKS",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_insecure_webhooks: bool,
+    /// Webhook hosts allowed although they resolve to private, loopback,
+    /// link-local, CGNAT or unique-local addresses, comma separated
+    /// (e.g. hooks.internal,10.0.0.7).
+    #[arg(
+        long,
+        env = "LEADLINE_WEBHOOK_ALLOW_HOSTS",
+        value_delimiter = ',',
+        value_name = "HOSTS"
+    )]
+    pub webhook_allow_hosts: Vec<String>,
     #[command(flatten)]
     pub provider_settings: ProviderSettings,
 }

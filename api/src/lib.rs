@@ -8,4 +8,5 @@ pub mod config;
 pub mod dialer;
 pub mod limits;
 pub mod server;
+pub mod subscriptions;
 pub mod write;

@@ -16,6 +16,9 @@ pub use leadline_domain::retry::{
     ATTEMPTS_PER_DAY_MAX_LIMIT, DROPPED_RETRY_DELAY_MINUTES_DEFAULT, MAX_ATTEMPTS_DEFAULT,
     MAX_ATTEMPTS_MAX, RETRY_DELAY_MINUTES_DEFAULT, RETRY_DELAY_MINUTES_MAX,
 };
+pub use leadline_domain::subscription::{
+    SUBSCRIPTIONS_PER_OWNER_MAX, WEBHOOK_SECRET_BYTES_MAX, WEBHOOK_URL_BYTES_MAX,
+};
 pub use leadline_domain::text::{
     ECHO_BYTES_MAX, FIELDS_MAX, FIELD_KEY_BYTES_MAX, FIELD_VALUE_BYTES_MAX, NAME_BYTES_MAX,
     NOTE_BYTES_MAX, REASON_BYTES_MAX,
@@ -117,6 +120,43 @@ pub const VAPI_REQUESTS_PER_MIN_MAX: u32 = 60;
 /// A Retell signature older (or newer) than this is refused.
 pub const SIGNATURE_AGE_MAX_MS: i64 = 5 * 60 * 1000;
 
+// --- Webhooks out (subscriptions) ---
+
+/// Bytes of the JSON body of `POST /subscriptions`: a URL and a list of
+/// event type names.
+pub const SUBSCRIPTION_BODY_BYTES_MAX: usize = 64 * 1024;
+/// Events in one delivery.
+pub const SUBSCRIPTION_BATCH_EVENTS_MAX: usize = 100;
+/// Bytes of one delivery's body. A batch stops before the event that
+/// would pass this; a single event larger than it is sent alone.
+pub const SUBSCRIPTION_BATCH_BYTES_MAX: usize = 1024 * 1024;
+/// Log events read per look for a subscription's next batch (those not
+/// for it are skipped over).
+pub const SUBSCRIPTION_SCAN_EVENTS_MAX: usize = 1_000;
+/// Log positions skipped over (no event for the subscription) before its
+/// checkpoint is saved without a delivery: an fsync per few events would
+/// cost more than reading them again after a crash.
+pub const SUBSCRIPTION_SKIP_SAVE_POSITIONS_MIN: u64 = 1_000;
+/// The first wait after a failed delivery.
+pub const WEBHOOK_RETRY_DELAY_MS_MIN: u64 = 1_000;
+/// The longest wait between two tries of a delivery.
+pub const WEBHOOK_RETRY_DELAY_MS_MAX: u64 = 10 * 60 * 1000;
+/// Resolving a receiver's host name (at creation and before each try).
+pub const WEBHOOK_DNS_TIMEOUT_MS: u64 = 5_000;
+/// Connecting to a receiver.
+pub const WEBHOOK_CONNECT_TIMEOUT_MS: u64 = 5_000;
+/// The whole of one delivery, connect to the receiver's last byte.
+pub const WEBHOOK_REQUEST_TIMEOUT_MS: u64 = 15_000;
+/// Bytes of a receiver's answer read (quoted in `last_error`); the rest
+/// is not read.
+pub const WEBHOOK_RESPONSE_BYTES_MAX: usize = 4 * 1024;
+/// Bytes of a delivery error kept as `last_error`.
+pub const WEBHOOK_ERROR_BYTES_MAX: usize = 300;
+/// Random bytes in a new subscription's secret (shown as hex).
+pub const WEBHOOK_SECRET_RANDOM_BYTES: usize = 32;
+/// How long a stopping server waits for deliveries in flight.
+pub const WEBHOOK_STOP_WAIT_MS: u64 = 5_000;
+
 // --- CLI ---
 
 /// Answers larger than this are refused: the server's pages are far
@@ -147,6 +187,14 @@ const _: () = assert!(PROVIDER_CONNECT_TIMEOUT_MS <= PROVIDER_REQUEST_TIMEOUT_MS
 const _: () = assert!(UNKNOWN_CALL_WAIT_MS <= VISIBLE_WAIT_MS);
 const _: () = assert!(PROVIDER_MESSAGE_BYTES_MAX <= leadline_domain::text::PROVIDER_TEXT_BYTES_MAX);
 const _: () = assert!(SYSTEM_CONCURRENT_CALLS_DEFAULT <= CONCURRENT_CALLS_LIMIT_MAX);
+const _: () = assert!(WEBHOOK_RETRY_DELAY_MS_MIN <= WEBHOOK_RETRY_DELAY_MS_MAX);
+const _: () = assert!(WEBHOOK_CONNECT_TIMEOUT_MS <= WEBHOOK_REQUEST_TIMEOUT_MS);
+const _: () = assert!(SUBSCRIPTION_BATCH_EVENTS_MAX <= SUBSCRIPTION_SCAN_EVENTS_MAX);
+const _: () = assert!(SUBSCRIPTION_SCAN_EVENTS_MAX <= EVENTS_PAGE_MAX);
+const _: () = assert!(2 * WEBHOOK_SECRET_RANDOM_BYTES + 6 <= WEBHOOK_SECRET_BYTES_MAX);
+// A URL at its limit fits the request body.
+const _: () = assert!(4 * WEBHOOK_URL_BYTES_MAX <= SUBSCRIPTION_BODY_BYTES_MAX);
+const _: () = assert!(SUBSCRIPTION_BODY_BYTES_MAX <= JSON_BODY_BYTES_MAX);
 const _: () = assert!(USER_CONCURRENT_CALLS_DEFAULT <= CONCURRENT_CALLS_LIMIT_MAX);
 
 #[cfg(test)]

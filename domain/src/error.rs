@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use thiserror::Error;
 
 use crate::eligibility::NeverReason;
-use crate::ids::{CallId, CampaignId, ContactId, LeadId, UserId};
+use crate::ids::{CallId, CampaignId, ContactId, LeadId, SubscriptionId, UserId};
 use crate::phone::PhoneNumber;
 use crate::status::{CampaignStatus, LeadStatus};
 
@@ -456,4 +456,27 @@ pub enum DomainError {
     /// Remove of a number not on the do-not-call list.
     #[error("{0} is not on the do-not-call list")]
     NotOnDncList(PhoneNumber),
+
+    // --- webhook subscriptions ---
+    /// No such subscription (or deleted).
+    #[error("subscription {0} does not exist")]
+    SubscriptionNotFound(SubscriptionId),
+    /// A subscription with this id exists already.
+    #[error("subscription {0} already exists")]
+    SubscriptionExists(SubscriptionId),
+    /// An event type name that no event has.
+    #[error("`{input}` is not an event type: use \"*\" for every type, or any of {names}", names = crate::Event::TYPE_NAMES.join(", "))]
+    UnknownEventType {
+        /// The rejected input.
+        input: String,
+    },
+    /// A webhook URL the domain refuses (blank parts, spaces, control
+    /// characters); whether it may be reached is the caller's check.
+    #[error("the webhook URL `{input}` {reason}")]
+    BadWebhookUrl {
+        /// The rejected input.
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
 }

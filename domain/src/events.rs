@@ -31,9 +31,10 @@ use serde::de::{DeserializeSeed, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::campaign::CampaignSettings;
-use crate::ids::{CallId, CampaignId, ContactId, LeadId, UserId};
+use crate::ids::{CallId, CampaignId, ContactId, LeadId, SubscriptionId, UserId};
 use crate::phone::PhoneNumber;
 use crate::status::{CallOutcome, Disposition, LeadStatus};
+use crate::subscription::WebhookSecret;
 use crate::time::Zone;
 
 /// The schema version of every event type whose payload never changed.
@@ -54,6 +55,8 @@ pub enum StreamName {
     Lead(LeadId),
     /// `user-u_…`: a user, their contacts and do-not-call list.
     User(UserId),
+    /// `subscription-sub_…`: a webhook subscription, created and deleted.
+    Subscription(SubscriptionId),
 }
 
 impl fmt::Display for StreamName {
@@ -62,6 +65,7 @@ impl fmt::Display for StreamName {
             StreamName::Campaign(id) => write!(f, "campaign-{id}"),
             StreamName::Lead(id) => write!(f, "lead-{id}"),
             StreamName::User(id) => write!(f, "user-{id}"),
+            StreamName::Subscription(id) => write!(f, "subscription-{id}"),
         }
     }
 }
@@ -76,11 +80,14 @@ impl FromStr for StreamName {
         if let Some(id) = input.strip_prefix("lead-") {
             return id.parse().map(StreamName::Lead);
         }
+        if let Some(id) = input.strip_prefix("subscription-") {
+            return id.parse().map(StreamName::Subscription);
+        }
         match input.strip_prefix("user-") {
             Some(id) => id.parse().map(StreamName::User),
             None => Err(crate::error::IdError::Malformed {
                 kind: "stream",
-                prefix: "campaign-|lead-|user-",
+                prefix: "campaign-|lead-|user-|subscription-",
                 input: crate::ids::echo(input),
             }),
         }
@@ -531,6 +538,39 @@ pub struct DncRemoved {
     pub at: DateTime<Utc>,
 }
 
+/// A webhook subscription was created: events of its owner, from here on,
+/// are posted to `url`, signed with `secret`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct SubscriptionCreated {
+    /// The subscription.
+    pub subscription_id: SubscriptionId,
+    /// The user whose events it receives; `None`: the admin's, which
+    /// receives every event.
+    pub owner: Option<UserId>,
+    /// Where deliveries are posted.
+    pub url: String,
+    /// The event types delivered, or `["*"]` for every type.
+    pub events: Vec<String>,
+    /// Only the events of this campaign and of its leads, when set.
+    pub campaign_id: Option<CampaignId>,
+    /// The signing key. Kept in the log to sign deliveries; shown as
+    /// `[redacted]` in every JSON view of the event.
+    pub secret: WebhookSecret,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
+/// A webhook subscription was deleted: nothing more is delivered to it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct SubscriptionDeleted {
+    /// The subscription.
+    pub subscription_id: SubscriptionId,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
 /// What every payload can say about itself.
 trait Payload {
     fn stream(&self) -> StreamName;
@@ -556,6 +596,7 @@ payload_in!(Lead(lead_id): LeadImported, LeadSkipped, LeadQueued, LeadUnqueued, 
     LeadMarkedDnc);
 payload_in!(User(user_id): UserCreated, UserLimitChanged, ContactAdded, ContactDeleted,
     DncAdded, DncRemoved);
+payload_in!(Subscription(subscription_id): SubscriptionCreated, SubscriptionDeleted);
 
 macro_rules! events {
     (@version) => { SCHEMA_VERSION_CURRENT };
@@ -691,6 +732,10 @@ events! {
     DncAdded(DncAdded),
     /// A number was removed from a do-not-call list.
     DncRemoved(DncRemoved),
+    /// A webhook subscription was created.
+    SubscriptionCreated(SubscriptionCreated),
+    /// A webhook subscription was deleted.
+    SubscriptionDeleted(SubscriptionDeleted),
 }
 
 impl Event {
@@ -762,7 +807,9 @@ impl Event {
             | Event::ContactAdded(_)
             | Event::ContactDeleted(_)
             | Event::DncAdded(_)
-            | Event::DncRemoved(_) => None,
+            | Event::DncRemoved(_)
+            | Event::SubscriptionCreated(_)
+            | Event::SubscriptionDeleted(_) => None,
         }
     }
 

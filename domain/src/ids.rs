@@ -1,5 +1,6 @@
 //! Identifiers: compact `Copy` newtypes around a UUID, shown as opaque
-//! prefixed strings (`c_…`, `l_…`, `call_…`, `u_…`, `ct_…`).
+//! prefixed strings (`c_…`, `l_…`, `call_…`, `u_…`, `ct_…`,
+//! `sub_…`).
 //!
 //! The prefix makes an id pasted into the wrong place fail loudly (a lead id
 //! is never accepted as a campaign id). The domain never generates ids: the
@@ -126,6 +127,10 @@ define_id!(
 define_id!(
     /// A saved contact of a user: `ct_<32 hex>`.
     ContactId, "ct_", "contact"
+);
+define_id!(
+    /// A webhook subscription: `sub_<32 hex>`.
+    SubscriptionId, "sub_", "subscription"
 );
 
 #[cfg(test)]

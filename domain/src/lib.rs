@@ -13,7 +13,7 @@
 //!   [`retry`] (`RetryPolicy`), [`actor`] (`Actor`), [`status`].
 //! - Aggregates, as `decide(&state, command, now) -> Result<Vec<Event>,
 //!   DomainError>` and `evolve(state, &event) -> state`: [`campaign`],
-//!   [`lead`], [`user`]. Creation is a separate `create` function.
+//!   [`lead`], [`user`], [`subscription`]. Creation is a separate `create` function.
 //! - Commands over many streams at once (start, pause, resume, cancel,
 //!   complete, recycle, import, delete contact, add to do-not-call):
 //!   [`plans`].
@@ -24,7 +24,8 @@
 //! - [`events`]: every event, its stream and its encoding.
 //!
 //! # Streams
-//! `campaign-{campaign_id}`, `lead-{lead_id}`, `user-{user_id}`; see
+//! `campaign-{campaign_id}`, `lead-{lead_id}`, `user-{user_id}`,
+//! `subscription-{subscription_id}`; see
 //! [`events::StreamName`] and [`Event::stream`].
 //!
 //! # Events
@@ -76,6 +77,11 @@
 //! - `DncAdded`: a number was added to the do-not-call list.
 //! - `DncRemoved`: a number was removed from it.
 //!
+//! Subscription stream (`subscription-sub_…`):
+//! - `SubscriptionCreated`: a webhook subscription (owner, URL, event
+//!   types, optional campaign, signing secret) was created.
+//! - `SubscriptionDeleted`: it was deleted; nothing more is delivered.
+//!
 //! # Lead statuses and categories
 //! | status | meaning | category |
 //! |---|---|---|
@@ -111,6 +117,7 @@ pub mod phone;
 pub mod plans;
 pub mod retry;
 pub mod status;
+pub mod subscription;
 pub mod text;
 pub mod time;
 pub mod user;
@@ -122,7 +129,7 @@ pub use actor::Actor;
 pub use eligibility::{eligibility, ready_at, Eligibility, NeverReason};
 pub use error::{DomainError, IdError, PhoneError, SettingsError, StatusError, TimeError};
 pub use events::{Event, StreamName};
-pub use ids::{CallId, CampaignId, ContactId, LeadId, UserId};
+pub use ids::{CallId, CampaignId, ContactId, LeadId, SubscriptionId, UserId};
 pub use phone::{PhoneNumber, Region};
 pub use retry::RetryPolicy;
 pub use status::{CallOutcome, CampaignStatus, Disposition, LeadCategory, LeadStatus};

@@ -28,6 +28,8 @@ pub mod runner;
 pub mod stats;
 
 pub use codec::CodecError;
-pub use model::{CallRecord, CallStatus, CampaignEntry, LeadEntry, ReadModel, UserEntry};
+pub use model::{
+    CallRecord, CallStatus, CampaignEntry, LeadEntry, ReadModel, SubscriptionEntry, UserEntry,
+};
 pub use runner::{ProjectionError, Projections, RebuildReport, READ_MODEL_VERSION};
 pub use stats::Counters;

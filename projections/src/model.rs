@@ -7,9 +7,11 @@ use crate::hash::HashMap;
 use chrono::{DateTime, Utc};
 use leadline_domain::campaign::{self, Campaign};
 use leadline_domain::lead::{self, Lead};
+use leadline_domain::subscription::{self, Subscription};
 use leadline_domain::user::{self, User};
 use leadline_domain::{
-    CallId, CallOutcome, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName, UserId,
+    CallId, CallOutcome, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName,
+    SubscriptionId, UserId,
 };
 use serde::Serialize;
 
@@ -48,6 +50,15 @@ pub struct UserEntry {
     pub campaigns: Vec<CampaignId>,
     /// Their calls in flight now.
     pub in_flight: u32,
+}
+
+/// A webhook subscription, its stream version, and where it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubscriptionEntry {
+    pub subscription: Subscription,
+    pub version: u64,
+    /// The log position of its creation: deliveries start after it.
+    pub created_position: u64,
 }
 
 /// Where a call stands in the call log.
@@ -180,6 +191,8 @@ pub struct ReadModel {
     /// Calls without an end, by the time they were dialed: the dialer
     /// reclaims the oldest once they are stale.
     in_flight_calls: std::collections::BTreeSet<(DateTime<Utc>, CallId)>,
+    /// Webhook subscriptions, deleted ones included (marked so).
+    subscriptions: std::collections::BTreeMap<SubscriptionId, SubscriptionEntry>,
     anomalies: Vec<Anomaly>,
     anomalies_total: u64,
 }
@@ -262,6 +275,18 @@ impl ReadModel {
             .filter_map(|(_, id)| self.calls.get(id))
     }
 
+    /// A subscription, deleted or not.
+    pub fn subscription(&self, id: &SubscriptionId) -> Option<&SubscriptionEntry> {
+        self.subscriptions.get(id)
+    }
+
+    /// Live subscriptions (not deleted), oldest id first.
+    pub fn live_subscriptions(&self) -> impl Iterator<Item = &SubscriptionEntry> {
+        self.subscriptions
+            .values()
+            .filter(|e| e.subscription.is_live())
+    }
+
     pub fn anomalies(&self) -> (&[Anomaly], u64) {
         (&self.anomalies, self.anomalies_total)
     }
@@ -273,6 +298,9 @@ impl ReadModel {
             StreamName::User(id) => self.apply_user(position, id, stream_version, event),
             StreamName::Campaign(id) => self.apply_campaign(position, id, stream_version, event),
             StreamName::Lead(id) => self.apply_lead(position, id, stream_version, event),
+            StreamName::Subscription(id) => {
+                self.apply_subscription(position, id, stream_version, event)
+            }
         }
         self.position = position;
         self.events += 1;
@@ -282,6 +310,33 @@ impl ReadModel {
         self.anomalies_total += 1;
         if self.anomalies.len() < ANOMALIES_KEPT_MAX {
             self.anomalies.push(Anomaly { position, detail });
+        }
+    }
+
+    fn apply_subscription(
+        &mut self,
+        position: u64,
+        id: SubscriptionId,
+        version: u64,
+        event: &Event,
+    ) {
+        let old = self.subscriptions.remove(&id);
+        let created_position = old.as_ref().map_or(position, |e| e.created_position);
+        match subscription::evolve(old.map(|e| e.subscription), event) {
+            Some(subscription) => {
+                self.subscriptions.insert(
+                    id,
+                    SubscriptionEntry {
+                        subscription,
+                        version,
+                        created_position,
+                    },
+                );
+            }
+            None => self.anomaly(
+                position,
+                format!("{} for unknown subscription {id}", event.type_name()),
+            ),
         }
     }
 

@@ -150,6 +150,7 @@ impl Driver {
             StreamName::User(id) => self.model.user(id).map(|e| e.version),
             StreamName::Campaign(id) => self.model.campaign(id).map(|e| e.version),
             StreamName::Lead(id) => self.model.lead(id).map(|e| e.version),
+            StreamName::Subscription(id) => self.model.subscription(id).map(|e| e.version),
         };
         ExpectedVersion::Exact(version.unwrap_or(0))
     }

@@ -8,7 +8,8 @@
 //! - `events-v1.bin`: one event of each type the first version had, in its
 //!   schema versions (campaign settings v1);
 //! - `events-v2.bin`: one event of each type today, in today's schema
-//!   versions (campaign settings v3, `CallVoicemail`).
+//!   versions (campaign settings v3, `CallVoicemail`, the subscription
+//!   events).
 //!
 //! A change to an event that cannot read an old fixture fails here: add a
 //! new schema version and an upcast in the domain's `EventSeed` instead.
@@ -24,8 +25,10 @@ use bincode::Options;
 use chrono::{DateTime, Utc};
 use leadline_domain::campaign::CampaignSettings;
 use leadline_domain::events::*;
+use leadline_domain::subscription::WebhookSecret;
 use leadline_domain::{
-    CallId, CampaignId, ContactId, Disposition, Event, LeadId, LeadStatus, PhoneNumber, UserId,
+    CallId, CampaignId, ContactId, Disposition, Event, LeadId, LeadStatus, PhoneNumber,
+    SubscriptionId, UserId,
 };
 
 fn fixture(name: &str) -> PathBuf {
@@ -274,6 +277,19 @@ fn events_v2() -> Vec<Event> {
         reset_dial_count: false,
         reason: "voicemail recycled".into(),
         at: at(34),
+    }));
+    events.push(Event::SubscriptionCreated(SubscriptionCreated {
+        subscription_id: SubscriptionId::from_u128(6),
+        owner: Some(UserId::from_u128(1)),
+        url: "https://hooks.example.com/leadline".into(),
+        events: vec!["CallAnswered".into(), "LeadDialed".into()],
+        campaign_id: Some(CampaignId::from_u128(2)),
+        secret: WebhookSecret::new("whsec_golden".into()),
+        at: at(35),
+    }));
+    events.push(Event::SubscriptionDeleted(SubscriptionDeleted {
+        subscription_id: SubscriptionId::from_u128(6),
+        at: at(36),
     }));
     events
 }

@@ -283,6 +283,7 @@ impl Sim {
                         StreamName::User(id) => model.user(id).map(|e| e.version),
                         StreamName::Campaign(id) => model.campaign(id).map(|e| e.version),
                         StreamName::Lead(id) => model.lead(id).map(|e| e.version),
+                        StreamName::Subscription(id) => model.subscription(id).map(|e| e.version),
                     };
                     ExpectedVersion::Exact(v.unwrap_or(0))
                 },

@@ -40,6 +40,10 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode, String> {
         provider: ProviderKind::Simulator,
         sim_call_ms: SIM_CALL_MS_DEFAULT,
         stale_call_ms: STALE_CALL_MS_DEFAULT,
+        // The demo runs on this machine: scripts/webhook-receiver.py on
+        // 127.0.0.1 can subscribe to it.
+        allow_insecure_webhooks: true,
+        webhook_allow_hosts: Vec::new(),
         provider_settings: ProviderSettings::default(),
     });
     drop(seeding);
@@ -105,5 +109,6 @@ fn seed(url: &str, admin_key: &str, leads: u32) -> Result<(), String> {
     println!("  campaign:      {url}/api/v1/campaigns/{id}");
     println!("  API docs:      {url}/docs/");
     println!("  try: curl -s {url}/api/v1/campaigns/{id}/stats -H 'Authorization: Bearer {key}'");
+    println!("  webhooks: python3 scripts/webhook-receiver.py --leadline {url} --key {key}");
     Ok(())
 }

@@ -26,6 +26,7 @@ const REQUEST_TIMEOUT_S: u64 = 120;
 /// server's `/api/v1/events` shows it, so both exports read the same.
 #[derive(Serialize)]
 struct ExportedEvent<'a> {
+    id: Uuid,
     position: u64,
     stream: &'a str,
     stream_version: u64,
@@ -84,6 +85,7 @@ fn write_event(view: &RecordView<'_>, out: &mut Out) -> Result<(), Failure> {
         )
     })?;
     out.json_line(&ExportedEvent {
+        id: view.id(),
         position: view.position(),
         stream: view.stream(),
         stream_version: view.stream_version(),

@@ -18,13 +18,20 @@ pub async fn execute<T>(
     cause: &Cause,
     mut decide: impl FnMut(&ReadModel) -> Result<(Vec<Event>, T), ApiError>,
 ) -> Result<Done<T>, ApiError> {
-    let done = state
-        .commands
-        .run(cause, |model| {
-            decide(model).map(|(events, value)| Decision::new(events, value))
-        })
-        .await
-        .map_err(run_error)?;
+    execute_decision(state, cause, |model| {
+        decide(model).map(|(events, value)| Decision::new(events, value))
+    })
+    .await
+}
+
+/// Like [`execute`], for a decision that also names streams it read
+/// without writing (checked at append time, see [`Decision`]).
+pub async fn execute_decision<T>(
+    state: &AppState,
+    cause: &Cause,
+    decide: impl FnMut(&ReadModel) -> Result<Decision<T>, ApiError>,
+) -> Result<Done<T>, ApiError> {
+    let done = state.commands.run(cause, decide).await.map_err(run_error)?;
     state.metrics.events_appended(done.appended as u64);
     Ok(done)
 }

@@ -162,7 +162,8 @@ impl From<DomainError> for ApiError {
             | E::LeadNotFound(_)
             | E::UserNotFound(_)
             | E::ContactNotFound(_)
-            | E::NotOnDncList(_) => ApiError::new(StatusCode::NOT_FOUND, "Not found", detail),
+            | E::NotOnDncList(_)
+            | E::SubscriptionNotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "Not found", detail),
             E::Settings(_)
             | E::TooManyRows { .. }
             | E::CallbackNeedsTime
@@ -170,7 +171,9 @@ impl From<DomainError> for ApiError {
             | E::BadRecycleTarget(_)
             | E::NotADisposition(_)
             | E::StatusNotRecyclable(_)
-            | E::NothingToRecycle => ApiError::unprocessable(detail),
+            | E::NothingToRecycle
+            | E::UnknownEventType { .. }
+            | E::BadWebhookUrl { .. } => ApiError::unprocessable(detail),
             E::CampaignExists(_)
             | E::CampaignAlreadyRunning { .. }
             | E::CampaignHasNoLeads(_)
@@ -193,6 +196,7 @@ impl From<DomainError> for ApiError {
             | E::UserExists(_)
             | E::ContactExists(_)
             | E::ContactPhoneExists { .. }
+            | E::SubscriptionExists(_)
             // A provider's report for a call that has ended or is not the
             // lead's current one.
             | E::UnknownCall { .. }

@@ -27,6 +27,11 @@ pub struct CampaignLabels {
     pub campaign_id: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SubscriptionLabels {
+    pub subscription_id: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
@@ -36,6 +41,9 @@ pub struct Metrics {
     read_model_position: Gauge,
     calls_in_flight: Gauge,
     hopper_leads: Family<CampaignLabels, Gauge>,
+    webhook_delivered_position: Family<SubscriptionLabels, Gauge>,
+    webhook_lag: Family<SubscriptionLabels, Gauge>,
+    webhook_failures: Family<SubscriptionLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -88,8 +96,29 @@ impl Metrics {
             "Leads in the hopper of each active campaign",
             hopper_leads.clone(),
         );
+        let webhook_delivered_position = Family::<SubscriptionLabels, Gauge>::default();
+        let webhook_lag = Family::<SubscriptionLabels, Gauge>::default();
+        let webhook_failures = Family::<SubscriptionLabels, Gauge>::default();
+        registry.register(
+            "webhook_last_delivered_position",
+            "Log position up to which a subscription's events were acknowledged",
+            webhook_delivered_position.clone(),
+        );
+        registry.register(
+            "webhook_lag_positions",
+            "Log positions a subscription is behind the folded head",
+            webhook_lag.clone(),
+        );
+        registry.register(
+            "webhook_consecutive_failures",
+            "Failed tries of a subscription's batch in flight since its last success",
+            webhook_failures.clone(),
+        );
         Metrics {
             registry,
+            webhook_delivered_position,
+            webhook_lag,
+            webhook_failures,
             requests,
             latency,
             events_appended,
@@ -134,6 +163,24 @@ impl Metrics {
                 })
                 .set(i64::try_from(*leads).unwrap_or(i64::MAX));
         }
+        self.webhook_delivered_position.clear();
+        self.webhook_lag.clear();
+        self.webhook_failures.clear();
+        for subscription in &sample.subscriptions {
+            let labels = SubscriptionLabels {
+                subscription_id: subscription.id.clone(),
+            };
+            let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            self.webhook_delivered_position
+                .get_or_create(&labels)
+                .set(gauge(subscription.last_delivered_position));
+            self.webhook_lag
+                .get_or_create(&labels)
+                .set(gauge(subscription.lag));
+            self.webhook_failures
+                .get_or_create(&labels)
+                .set(i64::from(subscription.consecutive_failures));
+        }
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut out, &self.registry);
@@ -147,4 +194,13 @@ pub struct Sample {
     pub read_model_position: u64,
     pub calls_in_flight: u32,
     pub hoppers: Vec<(String, usize)>,
+    pub subscriptions: Vec<SubscriptionSample>,
+}
+
+/// One live webhook subscription's standing.
+pub struct SubscriptionSample {
+    pub id: String,
+    pub last_delivered_position: u64,
+    pub lag: u64,
+    pub consecutive_failures: u32,
 }

@@ -27,6 +27,7 @@ use self::state::AppState;
 use crate::dialer::placer::CallPlacer;
 use crate::dialer::providers::{self, HttpPlacer, ProviderName, WebhookSecrets};
 use crate::dialer::simulator::Simulator;
+use crate::subscriptions::{self, Deliveries, WebhookPolicy};
 use crate::write::CommandRunner;
 
 pub use crate::config::{ProviderKind, ServeArgs};
@@ -92,6 +93,20 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         stop_dialer.clone(),
     )
     .map_err(|e| format!("cannot start the dialer thread: {e}"))?;
+    let deliveries = Arc::new(Deliveries::new(WebhookPolicy {
+        allow_insecure: args.allow_insecure_webhooks,
+        allow_hosts: args
+            .webhook_allow_hosts
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .collect(),
+    }));
+    let outbox = Arc::new(subscriptions::Context {
+        log: shared_log.clone(),
+        projections: projections.clone(),
+        deliveries: deliveries.clone(),
+    });
     let state = web::Data::new(AppState {
         clock: Arc::new(chrono::Utc::now),
         log: shared_log,
@@ -101,12 +116,22 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         metrics: Arc::new(Metrics::new()),
         sse_streams: AtomicUsize::new(0),
         webhooks,
+        deliveries,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let (stop_deliveries, stopping) = tokio::sync::watch::channel(false);
+    let delivering = {
+        let _runtime = runtime.enter();
+        subscriptions::spawn(outbox, stopping)
+    };
     let result = runtime.block_on(run_http(args.clone(), state));
+    // Deliveries stop with the server: a batch not acknowledged yet is
+    // sent again after the next start.
+    let _ = stop_deliveries.send(true);
+    let _ = runtime.block_on(delivering);
     stop_dialer.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = dialer.join();
     projections.stop();

@@ -9,7 +9,9 @@ use utoipa::{Modify, OpenApi};
 
 use crate::limits as l;
 
-use super::routes::{admin, calls, campaigns, contacts, dnc, events, leads, ops, users, webhooks};
+use super::routes::{
+    admin, calls, campaigns, contacts, dnc, events, leads, ops, subscriptions, users, webhooks,
+};
 
 struct BearerAuth;
 
@@ -41,13 +43,16 @@ impl Modify for BearerAuth {
         leads::import, leads::list, leads::get, leads::history, leads::disposition,
         calls::list, calls::get,
         events::list, events::stream,
+        subscriptions::create, subscriptions::list, subscriptions::get, subscriptions::delete,
         admin::verify, admin::rebuild,
         ops::healthz, ops::metrics,
         webhooks::receive,
     ),
     tags(
         (name = "campaigns"), (name = "leads"), (name = "calls"), (name = "users"),
-        (name = "contacts"), (name = "dnc"), (name = "events"), (name = "admin"), (name = "operations"),
+        (name = "contacts"), (name = "dnc"), (name = "events"),
+        (name = "subscriptions", description = "Webhooks out: your events posted to your own URL, signed with `Leadline-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">`, at least once, in log order"),
+        (name = "admin"), (name = "operations"),
         (name = "webhooks", description = "Provider status callbacks; authenticated by each provider's signature or token, not an API key")
     )
 )]
@@ -141,6 +146,27 @@ impl Limits {
                 "webhook_signature_age_max_ms",
                 l::SIGNATURE_AGE_MAX_MS.unsigned_abs(),
             ),
+            (
+                "subscription_body_bytes_max",
+                n(l::SUBSCRIPTION_BODY_BYTES_MAX),
+            ),
+            (
+                "subscriptions_per_owner_max",
+                n(l::SUBSCRIPTIONS_PER_OWNER_MAX),
+            ),
+            ("webhook_url_bytes_max", n(l::WEBHOOK_URL_BYTES_MAX)),
+            (
+                "subscription_batch_events_max",
+                n(l::SUBSCRIPTION_BATCH_EVENTS_MAX),
+            ),
+            (
+                "subscription_batch_bytes_max",
+                n(l::SUBSCRIPTION_BATCH_BYTES_MAX),
+            ),
+            ("webhook_retry_delay_ms_min", l::WEBHOOK_RETRY_DELAY_MS_MIN),
+            ("webhook_retry_delay_ms_max", l::WEBHOOK_RETRY_DELAY_MS_MAX),
+            ("webhook_connect_timeout_ms", l::WEBHOOK_CONNECT_TIMEOUT_MS),
+            ("webhook_request_timeout_ms", l::WEBHOOK_REQUEST_TIMEOUT_MS),
             ("log_events_per_append_max", n(log.events_per_append_max)),
             ("log_payload_bytes_max", n(log.payload_bytes_max)),
         ]
@@ -261,6 +287,25 @@ impl Modify for Limits {
                     ),
                 );
             }
+        }
+        if let Some(op) = operation(openapi, "/api/v1/subscriptions", true) {
+            append_opt(
+                &mut op.description,
+                &format!(
+                    "At most {} subscriptions per user; URLs at most {}; body at most {}. \
+                     Deliveries hold at most {} events and {}; a failed delivery is tried \
+                     again after {} s, doubling up to {} s, with jitter; a receiver has {} s \
+                     to answer.",
+                    count(l::SUBSCRIPTIONS_PER_OWNER_MAX),
+                    bytes(l::WEBHOOK_URL_BYTES_MAX),
+                    bytes(l::SUBSCRIPTION_BODY_BYTES_MAX),
+                    count(l::SUBSCRIPTION_BATCH_EVENTS_MAX),
+                    bytes(l::SUBSCRIPTION_BATCH_BYTES_MAX),
+                    l::WEBHOOK_RETRY_DELAY_MS_MIN / 1000,
+                    l::WEBHOOK_RETRY_DELAY_MS_MAX / 1000,
+                    l::WEBHOOK_REQUEST_TIMEOUT_MS / 1000,
+                ),
+            );
         }
         if let Some(op) = operation(openapi, "/api/v1/webhooks/{provider}", true) {
             let body = bytes(l::WEBHOOK_BODY_BYTES_MAX);

@@ -8,6 +8,7 @@ use leadline_storage::EventLog;
 
 use super::metrics::Metrics;
 use crate::dialer::providers::WebhookSecrets;
+use crate::subscriptions::Deliveries;
 use crate::write::CommandRunner;
 
 /// The time source for decisions: the wall clock in `serve`.
@@ -26,6 +27,9 @@ pub struct AppState {
     /// How provider callbacks are authenticated: only the configured
     /// provider's secrets are set.
     pub webhooks: WebhookSecrets,
+    /// Webhooks out: the URL policy and each subscription's delivery
+    /// status.
+    pub deliveries: Arc<Deliveries>,
 }
 
 impl AppState {

@@ -243,6 +243,7 @@ fn stream_version(model: &ReadModel, stream: &StreamName) -> u64 {
         StreamName::User(id) => model.user(id).map(|e| e.version),
         StreamName::Campaign(id) => model.campaign(id).map(|e| e.version),
         StreamName::Lead(id) => model.lead(id).map(|e| e.version),
+        StreamName::Subscription(id) => model.subscription(id).map(|e| e.version),
     };
     version.unwrap_or(0)
 }

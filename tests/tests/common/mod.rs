@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 /// Environment variables the binary reads; cleared for every run so that
 /// the developer's own settings never leak into a test.
-pub const CLEARED_ENV: [&str; 9] = [
+pub const CLEARED_ENV: [&str; 11] = [
+    "LEADLINE_ALLOW_INSECURE_WEBHOOKS",
+    "LEADLINE_WEBHOOK_ALLOW_HOSTS",
     "LEADLINE_DATA",
     "LEADLINE_URL",
     "LEADLINE_API_KEY",

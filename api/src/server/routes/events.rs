@@ -27,8 +27,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/events/stream", web::get().to(stream));
 }
 
+/// One event as the API shows it: here, on the live feed and in webhook
+/// deliveries. Signing secrets in payloads show as `[redacted]`.
 #[derive(Serialize, ToSchema)]
 pub struct EventView {
+    /// The event's id: unique, the same on every read and delivery.
+    pub id: String,
     pub position: u64,
     pub stream: String,
     pub stream_version: u64,
@@ -62,6 +66,9 @@ fn may_see(model: &ReadModel, principal: &Principal, stream: &str) -> bool {
     };
     match StreamName::from_str(stream) {
         Ok(StreamName::User(id)) => id == *user,
+        Ok(StreamName::Subscription(id)) => model
+            .subscription(&id)
+            .is_some_and(|s| s.subscription.owner == Some(*user)),
         Ok(StreamName::Campaign(id)) => model
             .campaign(&id)
             .is_some_and(|c| c.campaign.owner == *user),
@@ -76,6 +83,7 @@ fn may_see(model: &ReadModel, principal: &Principal, stream: &str) -> bool {
 pub fn event_view(recorded: &RecordedEvent) -> Result<EventView, ApiError> {
     let data = codec::decode_recorded(recorded).map_err(|e| ApiError::internal(e.to_string()))?;
     Ok(EventView {
+        id: recorded.id.to_string(),
         position: recorded.position,
         stream: recorded.stream.clone(),
         stream_version: recorded.stream_version,
@@ -106,6 +114,31 @@ pub struct EventPage {
     pub last_position: u64,
 }
 
+/// The events of `records` (read after `after`) that `principal` may see,
+/// of `campaign` when given, and the last position this covers.
+///
+/// Ownership is read from the read models, so only events they already
+/// reflect are served; the rest come with the next page. This is the one
+/// scoping of events for a caller: the log API, the live feed and webhook
+/// deliveries all use it.
+pub(crate) fn select<'r>(
+    model: &ReadModel,
+    records: &'r [RecordedEvent],
+    principal: &Principal,
+    campaign: Option<&CampaignId>,
+    after: u64,
+) -> (Vec<&'r RecordedEvent>, u64) {
+    let folded = model.position();
+    let records: Vec<&RecordedEvent> = records.iter().filter(|r| r.position <= folded).collect();
+    let last = records.last().map_or(after, |r| r.position);
+    let visible = records
+        .into_iter()
+        .filter(|r| may_see(model, principal, &r.stream))
+        .filter(|r| campaign.is_none_or(|c| of_campaign(model, c, &r.stream)))
+        .collect();
+    (visible, last)
+}
+
 /// Reads the next visible events after `after`, scanning at most one page.
 async fn page(
     state: &AppState,
@@ -118,21 +151,13 @@ async fn page(
     let records = web::block(move || log.read_all(after, limit))
         .await
         .map_err(|e| ApiError::internal(e.to_string()))??;
-    // Ownership is read from the read models, so only events they already
-    // reflect are served; the rest come with the next page.
-    let (visible, last) = {
-        let model = state.projections.read();
-        let folded = model.position();
-        let records: Vec<&RecordedEvent> =
-            records.iter().filter(|r| r.position <= folded).collect();
-        let last = records.last().map_or(after, |r| r.position);
-        let visible: Vec<&RecordedEvent> = records
-            .into_iter()
-            .filter(|r| may_see(&model, &principal, &r.stream))
-            .filter(|r| campaign.is_none_or(|c| of_campaign(&model, &c, &r.stream)))
-            .collect();
-        (visible, last)
-    };
+    let (visible, last) = select(
+        &state.projections.read(),
+        &records,
+        &principal,
+        campaign.as_ref(),
+        after,
+    );
     let events = visible
         .into_iter()
         .map(event_view)

@@ -11,6 +11,7 @@ pub mod events;
 pub mod lead_view;
 pub mod leads;
 pub mod ops;
+pub mod subscriptions;
 pub mod users;
 pub mod webhooks;
 
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     leads::configure(cfg);
     calls::configure(cfg);
     events::configure(cfg);
+    subscriptions::configure(cfg);
     admin::configure(cfg);
     webhooks::configure(cfg);
 }

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::server::metrics::Sample;
+use crate::server::metrics::{Sample, SubscriptionSample};
 use crate::server::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -47,6 +47,18 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
                 .campaigns()
                 .filter(|c| c.campaign.status == leadline_domain::CampaignStatus::Active)
                 .map(|c| (c.campaign.id.to_string(), c.hopper.len()))
+                .collect(),
+            subscriptions: model
+                .live_subscriptions()
+                .map(|entry| {
+                    let standing = state.deliveries.standing(&model, entry);
+                    SubscriptionSample {
+                        id: entry.subscription.id.to_string(),
+                        last_delivered_position: standing.last_delivered_position,
+                        lag: standing.lag,
+                        consecutive_failures: standing.consecutive_failures,
+                    }
+                })
                 .collect(),
         }
     };
