@@ -4,98 +4,25 @@
 mod common;
 
 use common::Server;
-use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 const ADMIN_KEY: &str = "admin-key-for-the-api-tests";
 
-struct Api {
-    client: Client,
-    base: String,
+/// The shared client, with this file's shortcuts.
+struct Api(common::http::Http);
+
+impl std::ops::Deref for Api {
+    type Target = common::http::Http;
+
+    fn deref(&self) -> &common::http::Http {
+        &self.0
+    }
 }
 
 impl Api {
     fn new(server: &Server) -> Self {
-        Api {
-            client: Client::new(),
-            base: server.url.clone(),
-        }
-    }
-
-    fn call(&self, request: RequestBuilder) -> (StatusCode, Value) {
-        let response = request.send().expect("request");
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let text = response.text().expect("body");
-        if status.is_client_error() || status.is_server_error() {
-            assert_eq!(content_type, "application/problem+json", "{status}: {text}");
-        }
-        let body = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
-        if !status.is_success() {
-            assert!(
-                body["title"].is_string()
-                    && body["detail"].is_string()
-                    && body["status"] == status.as_u16(),
-                "{body}"
-            );
-        }
-        (status, body)
-    }
-
-    fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(key),
-        )
-    }
-
-    fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(key)
-                .json(&body),
-        )
-    }
-
-    fn patch(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .patch(format!("{}{path}", self.base))
-                .bearer_auth(key)
-                .json(&body),
-        )
-    }
-
-    fn csv(&self, key: &str, path: &str, body: &str) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(key)
-                .header("content-type", "text/csv")
-                .body(body.to_owned()),
-        )
-    }
-
-    fn raw(&self, key: &str, path: &str, content_type: &str, body: Vec<u8>) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(key)
-                .header("content-type", content_type)
-                .body(body),
-        )
+        Api(common::http::Http::new(&server.url))
     }
 
     fn user(&self, name: &str) -> String {

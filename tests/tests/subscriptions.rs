@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use common::Server;
 use hmac::{Hmac, KeyInit, Mac};
-use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -31,67 +30,20 @@ const SERVE_ARGS: [&str; 5] = [
 
 // --- The API ---
 
-struct Api {
-    client: Client,
-    base: String,
+/// The shared client, with this file's shortcuts.
+struct Api(common::http::Http);
+
+impl std::ops::Deref for Api {
+    type Target = common::http::Http;
+
+    fn deref(&self) -> &common::http::Http {
+        &self.0
+    }
 }
 
 impl Api {
     fn new(server: &Server) -> Self {
-        Api {
-            client: Client::new(),
-            base: server.url.clone(),
-        }
-    }
-
-    fn call(&self, request: RequestBuilder) -> (StatusCode, Value) {
-        let response = request.send().expect("request");
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let text = response.text().expect("body");
-        if !status.is_success() {
-            assert_eq!(content_type, "application/problem+json", "{status}: {text}");
-        }
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        if !status.is_success() {
-            assert!(
-                body["title"].is_string()
-                    && body["detail"].is_string()
-                    && body["status"] == status.as_u16(),
-                "{body}"
-            );
-        }
-        (status, body)
-    }
-
-    fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(key),
-        )
-    }
-
-    fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(key)
-                .json(&body),
-        )
-    }
-
-    fn delete(&self, key: &str, path: &str) -> (StatusCode, Value) {
-        self.call(
-            self.client
-                .delete(format!("{}{path}", self.base))
-                .bearer_auth(key),
-        )
+        Api(common::http::Http::new(&server.url))
     }
 
     fn user(&self, name: &str) -> String {

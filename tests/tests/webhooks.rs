@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use common::Server;
 use leadline::dialer::providers::{twilio, vapi, Secret};
-use reqwest::blocking::Client;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use wiremock::matchers::{basic_auth, bearer_token, method, path};
@@ -36,46 +35,27 @@ impl Respond for AcceptCalls {
     }
 }
 
-struct Api {
-    client: Client,
-    base: String,
+/// The shared client, with this file's shortcuts.
+struct Api(common::http::Http);
+
+impl std::ops::Deref for Api {
+    type Target = common::http::Http;
+
+    fn deref(&self) -> &common::http::Http {
+        &self.0
+    }
 }
 
 impl Api {
-    fn send(&self, request: reqwest::blocking::RequestBuilder) -> (StatusCode, Value) {
-        let response = request.send().expect("request");
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let body: Value = response.json().unwrap_or(Value::Null);
-        if !status.is_success() {
-            assert_eq!(content_type, "application/problem+json", "{status}: {body}");
-            assert_eq!(body["status"], status.as_u16(), "{body}");
-        }
-        (status, body)
+    fn new(server: &Server) -> Self {
+        Api(common::http::Http::new(&server.url))
     }
 
-    fn get(&self, key: &str, path: &str) -> Value {
-        let (status, body) = self.send(
-            self.client
-                .get(format!("{}{path}", self.base))
-                .bearer_auth(key),
-        );
+    /// A GET that must succeed: its JSON body.
+    fn get_ok(&self, key: &str, path: &str) -> Value {
+        let (status, body) = self.get(key, path);
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
         body
-    }
-
-    fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.send(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .bearer_auth(key)
-                .json(&body),
-        )
     }
 
     /// A Twilio status callback, signed with `signature` (computed when
@@ -87,7 +67,7 @@ impl Api {
             .collect();
         let signed =
             twilio::signature(&Secret::new(AUTH_TOKEN), CALLBACK_URL, &pairs).expect("signature");
-        self.send(
+        self.call(
             self.client
                 .post(format!("{}/api/v1/webhooks/twilio", self.base))
                 .header("X-Twilio-Signature", signature.unwrap_or(&signed))
@@ -96,7 +76,7 @@ impl Api {
     }
 
     fn position(&self) -> u64 {
-        self.get(ADMIN_KEY, "/healthz")["position"]
+        self.get_ok(ADMIN_KEY, "/healthz")["position"]
             .as_u64()
             .expect("position")
     }
@@ -137,10 +117,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
             ("LEADLINE_TWILIO_API_BASE", &twilio_base),
         ],
     );
-    let api = Api {
-        client: Client::new(),
-        base: server.url.clone(),
-    };
+    let api = Api::new(&server);
 
     // Given a campaign of two leads on Twilio, started.
     let (status, user) = api.post(ADMIN_KEY, "/api/v1/users", json!({"name": "Asha"}));
@@ -203,7 +180,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
     let calls_path = format!("/api/v1/calls?campaign_id={campaign}");
     let mut sids = Vec::new();
     eventually("both calls to carry Twilio's sid", || {
-        sids = api.get(&key, &calls_path)["calls"]
+        sids = api.get_ok(&key, &calls_path)["calls"]
             .as_array()
             .map(|calls| {
                 calls
@@ -234,7 +211,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
     }
 
     // Then one lead is answered and one reached voicemail, everywhere.
-    let leads = api.get(&key, &format!("/api/v1/campaigns/{campaign}/leads"));
+    let leads = api.get_ok(&key, &format!("/api/v1/campaigns/{campaign}/leads"));
     let mut statuses: Vec<&str> = leads["leads"]
         .as_array()
         .expect("leads")
@@ -243,12 +220,12 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
         .collect();
     statuses.sort_unstable();
     assert_eq!(statuses, ["answered", "voicemail"], "{leads}");
-    let stats = api.get(&key, &format!("/api/v1/campaigns/{campaign}/stats"));
+    let stats = api.get_ok(&key, &format!("/api/v1/campaigns/{campaign}/stats"));
     assert_eq!(stats["answered"], 1, "{stats}");
     assert_eq!(stats["called"], 2, "{stats}");
     assert_eq!(stats["by_status"]["voicemail"], 1, "{stats}");
     assert_eq!(stats["in_flight"], 0, "{stats}");
-    let calls = api.get(&key, &calls_path);
+    let calls = api.get_ok(&key, &calls_path);
     let mut call_statuses: Vec<&str> = calls["calls"]
         .as_array()
         .expect("calls")
@@ -258,7 +235,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
         .collect();
     call_statuses.sort_unstable();
     assert_eq!(call_statuses, ["answered", "voicemail"], "{calls}");
-    let events = api.get(ADMIN_KEY, "/api/v1/events?limit=1000");
+    let events = api.get_ok(ADMIN_KEY, "/api/v1/events?limit=1000");
     let ended: Vec<&str> = events["events"]
         .as_array()
         .expect("events")
@@ -272,7 +249,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
     // With nothing left to call (one attempt per lead), the campaign
     // completes by itself.
     eventually("the campaign to complete", || {
-        api.get(&key, &format!("/api/v1/campaigns/{campaign}"))["status"] == "completed"
+        api.get_ok(&key, &format!("/api/v1/campaigns/{campaign}"))["status"] == "completed"
     });
 
     // A repeat, and a late "ringing", change nothing.
@@ -302,7 +279,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
     // A forged callback is refused, and records nothing.
     let (status, _) = api.callback(&completed, Some("bm90IGEgc2lnbmF0dXJlIGF0IGFsbA=="));
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    let (status, _) = api.send(
+    let (status, _) = api.call(
         api.client
             .post(format!("{}/api/v1/webhooks/twilio", api.base))
             .form(&completed),
@@ -321,7 +298,7 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
     );
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // A provider this server does not use.
-    let (status, _) = api.send(
+    let (status, _) = api.call(
         api.client
             .post(format!("{}/api/v1/webhooks/retell", api.base))
             .json(&json!({"event": "call_ended", "call": {"call_id": "r-1"}})),
@@ -408,7 +385,7 @@ impl Api {
         let path = format!("/api/v1/calls?campaign_id={campaign}");
         let mut calls = Vec::new();
         eventually("every call to carry the provider's id", || {
-            calls = self.get(key, &path)["calls"]
+            calls = self.get_ok(key, &path)["calls"]
                 .as_array()
                 .map(|calls| {
                     calls
@@ -429,7 +406,7 @@ impl Api {
 
     /// The calls' statuses, sorted.
     fn call_statuses(&self, key: &str, campaign: &str) -> Vec<String> {
-        let calls = self.get(key, &format!("/api/v1/calls?campaign_id={campaign}"));
+        let calls = self.get_ok(key, &format!("/api/v1/calls?campaign_id={campaign}"));
         let mut statuses: Vec<String> = calls["calls"]
             .as_array()
             .expect("calls")
@@ -456,7 +433,7 @@ impl Api {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        self.send(request)
+        self.call(request)
     }
 }
 
@@ -541,10 +518,7 @@ fn vapi_calls_are_placed_and_ended_by_signed_reports() {
             ("LEADLINE_VAPI_API_BASE", &vapi_base),
         ],
     );
-    let api = Api {
-        client: Client::new(),
-        base: server.url.clone(),
-    };
+    let api = Api::new(&server);
 
     // Given a campaign on a Vapi assistant and phone number, started.
     let (key, campaign) =
@@ -610,7 +584,7 @@ fn vapi_calls_are_placed_and_ended_by_signed_reports() {
         api.call_statuses(&key, &campaign),
         ["answered", "voicemail"]
     );
-    let stats = api.get(&key, &format!("/api/v1/campaigns/{campaign}/stats"));
+    let stats = api.get_ok(&key, &format!("/api/v1/campaigns/{campaign}/stats"));
     assert_eq!(stats["by_status"]["voicemail"], 1, "{stats}");
     assert_eq!(stats["answered"], 1, "{stats}");
 
@@ -730,10 +704,7 @@ fn bolna_calls_are_placed_and_ended_by_executions_with_the_token() {
             ("LEADLINE_BOLNA_API_BASE", &bolna_base),
         ],
     );
-    let api = Api {
-        client: Client::new(),
-        base: server.url.clone(),
-    };
+    let api = Api::new(&server);
     let webhook = format!("/api/v1/webhooks/bolna?token={BOLNA_TOKEN}");
 
     // Given a campaign on a Bolna agent, started.

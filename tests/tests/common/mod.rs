@@ -1,6 +1,8 @@
 //! Helpers shared by the black-box tests of the `leadline` binary.
 #![allow(dead_code)]
 
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
