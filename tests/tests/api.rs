@@ -9,22 +9,9 @@ use serde_json::{json, Value};
 
 const ADMIN_KEY: &str = "admin-key-for-the-api-tests";
 
-/// The shared client, with this file's shortcuts.
-struct Api(common::http::Http);
-
-impl std::ops::Deref for Api {
-    type Target = common::http::Http;
-
-    fn deref(&self) -> &common::http::Http {
-        &self.0
-    }
-}
+common::http::api_client!();
 
 impl Api {
-    fn new(server: &Server) -> Self {
-        Api(common::http::Http::new(&server.url))
-    }
-
     fn user(&self, name: &str) -> String {
         let (status, body) = self.post(ADMIN_KEY, "/api/v1/users", json!({"name": name}));
         assert_eq!(status, StatusCode::CREATED, "{body}");

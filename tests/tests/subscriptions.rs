@@ -30,22 +30,9 @@ const SERVE_ARGS: [&str; 5] = [
 
 // --- The API ---
 
-/// The shared client, with this file's shortcuts.
-struct Api(common::http::Http);
-
-impl std::ops::Deref for Api {
-    type Target = common::http::Http;
-
-    fn deref(&self) -> &common::http::Http {
-        &self.0
-    }
-}
+common::http::api_client!();
 
 impl Api {
-    fn new(server: &Server) -> Self {
-        Api(common::http::Http::new(&server.url))
-    }
-
     fn user(&self, name: &str) -> String {
         let (status, body) = self.post(
             ADMIN_KEY,

@@ -35,22 +35,9 @@ impl Respond for AcceptCalls {
     }
 }
 
-/// The shared client, with this file's shortcuts.
-struct Api(common::http::Http);
-
-impl std::ops::Deref for Api {
-    type Target = common::http::Http;
-
-    fn deref(&self) -> &common::http::Http {
-        &self.0
-    }
-}
+common::http::api_client!();
 
 impl Api {
-    fn new(server: &Server) -> Self {
-        Api(common::http::Http::new(&server.url))
-    }
-
     /// A GET that must succeed: its JSON body.
     fn get_ok(&self, key: &str, path: &str) -> Value {
         let (status, body) = self.get(key, path);

@@ -102,3 +102,29 @@ impl Http {
         self.raw(key, path, "text/csv", body.as_bytes().to_vec())
     }
 }
+
+/// Declares `struct Api`: the shared client (through `Deref`), made with
+/// `Api::new(&server)`, to which a test file adds shortcuts of its own.
+#[allow(unused_macros)]
+macro_rules! api_client {
+    () => {
+        /// The shared client, with this file's shortcuts.
+        struct Api(common::http::Http);
+
+        impl std::ops::Deref for Api {
+            type Target = common::http::Http;
+
+            fn deref(&self) -> &common::http::Http {
+                &self.0
+            }
+        }
+
+        impl Api {
+            fn new(server: &common::Server) -> Self {
+                Api(common::http::Http::new(&server.url))
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use api_client;
