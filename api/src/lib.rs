@@ -8,5 +8,6 @@ pub mod config;
 pub mod dialer;
 pub mod limits;
 pub mod server;
+pub mod signing;
 pub mod subscriptions;
 pub mod write;

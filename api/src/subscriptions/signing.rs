@@ -5,9 +5,7 @@
 //! receiver recomputes it over the raw body it got, compares in constant
 //! time, and may refuse an old `t` to stop replays.
 
-use hmac::{Hmac, KeyInit, Mac};
 use rand::RngCore;
-use sha2::Sha256;
 
 use crate::limits::WEBHOOK_SECRET_RANDOM_BYTES;
 
@@ -26,19 +24,10 @@ pub fn new_secret() -> String {
 
 /// The hex HMAC-SHA256 of `"<t>.<body>"` keyed with `secret`.
 pub fn digest(secret: &str, unix_seconds: i64, body: &[u8]) -> String {
-    // HMAC takes a key of any length, so this never fails; an empty
-    // digest would only fail verification.
-    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(unix_seconds.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::signing::hmac_sha256_hex(
+        secret.as_bytes(),
+        &[unix_seconds.to_string().as_bytes(), b".", body],
+    )
 }
 
 /// The `Leadline-Signature` value for `body` sent at `unix_seconds`.

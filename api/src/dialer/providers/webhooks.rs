@@ -7,32 +7,21 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
 use leadline_domain::lead::{CallReport, ReportedCallState};
 use leadline_domain::CallId;
-use sha2::Sha256;
 
 use super::{bolna, exotel, retell, twilio, vapi, ProviderName, Secret};
 
-/// Compares in time independent of where the texts differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub(crate) use crate::signing::constant_time_eq;
 
 /// The lower-case hex HMAC-SHA256 of `parts`, one after the other, keyed
-/// with `key`'s UTF-8 bytes (Retell, Vapi).
+/// with `key`'s UTF-8 bytes (Retell, Vapi); `Option` for the signature
+/// helpers built on it, which tests call with `expect`.
 pub(crate) fn hmac_sha256_hex(key: &Secret, parts: &[&[u8]]) -> Option<String> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose().as_bytes()).ok()?;
-    for part in parts {
-        mac.update(part);
-    }
-    Some(
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect(),
-    )
+    Some(crate::signing::hmac_sha256_hex(
+        key.expose().as_bytes(),
+        parts,
+    ))
 }
 
 /// Checks the `token` of a callback URL's query (Exotel, Bolna: providers
