@@ -354,7 +354,10 @@ impl Api {
         let (status, imported) = self.post(
             &key,
             &format!("/api/v1/campaigns/{campaign}/leads"),
-            json!({"leads": [{"phone": "+14155550100"}, {"phone": "+14155550107"}]}),
+            json!({"leads": [
+                {"phone": "+14155550100", "name": "Ravi", "fields": {"loan_id": "LN-1"}},
+                {"phone": "+14155550107"},
+            ]}),
         );
         assert_eq!(status, StatusCode::OK, "{imported}");
         let (status, started) = self.post(
@@ -518,6 +521,17 @@ fn vapi_calls_are_placed_and_ended_by_signed_reports() {
         .map(|body| {
             assert_eq!(body["assistantId"], "asst-emi", "{body}");
             assert_eq!(body["phoneNumberId"], "pn-emi", "{body}");
+            // The lead's name and columns are the assistant's variables.
+            let variables = &body["assistantOverrides"]["variableValues"];
+            if body["customer"]["number"] == "+14155550100" {
+                assert_eq!(
+                    variables,
+                    &json!({"name": "Ravi", "loan_id": "LN-1"}),
+                    "{body}"
+                );
+            } else {
+                assert!(variables.is_null(), "{body}");
+            }
             assert!(
                 body["assistantOverrides"]["metadata"]["leadline_call_id"].is_string(),
                 "{body}"
@@ -708,6 +722,10 @@ fn bolna_calls_are_placed_and_ended_by_executions_with_the_token() {
             assert_eq!(body["agent_id"], "123e4567-e89b-12d3-a456-426655440000");
             assert_eq!(body["from_phone_number"], "+15005550006", "{body}");
             assert!(body["user_data"]["leadline_call_id"].is_string(), "{body}");
+            if body["recipient_phone_number"] == "+14155550100" {
+                assert_eq!(body["user_data"]["name"], "Ravi", "{body}");
+                assert_eq!(body["user_data"]["loan_id"], "LN-1", "{body}");
+            }
             body["recipient_phone_number"].as_str().unwrap_or_default()
         })
         .collect();

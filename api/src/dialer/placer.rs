@@ -24,6 +24,10 @@ pub struct OutboundCall {
     /// Ask the provider to detect answering machines (the campaign's
     /// `detect_voicemail`).
     pub detect_voicemail: bool,
+    /// What a voice agent may use in its prompt: the lead's `name` and its
+    /// own columns (`fields`), by name. Voice-agent platforms receive them
+    /// as their prompt variables.
+    pub variables: std::collections::BTreeMap<String, String>,
     pub dialed_at: DateTime<Utc>,
 }
 

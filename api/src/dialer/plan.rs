@@ -181,6 +181,20 @@ pub fn outbound_call(
         next_action: provider.next_action.clone(),
         extra: provider.extra.clone(),
         detect_voicemail: settings.detect_voicemail,
+        variables: variables(lead),
         dialed_at,
     })
+}
+
+/// The lead's prompt variables: its own columns, and `name` when it has one.
+fn variables(lead: &leadline_domain::lead::Lead) -> std::collections::BTreeMap<String, String> {
+    let mut variables: std::collections::BTreeMap<String, String> = lead
+        .fields
+        .iter()
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    if let Some(name) = &lead.name {
+        variables.insert("name".to_owned(), name.clone());
+    }
+    variables
 }

@@ -3,9 +3,9 @@
 //! A call is `POST {api}/call`, JSON, Bearer API key: `agent_id` the
 //! campaign's agent, `recipient_phone_number` the lead (E.164),
 //! `from_phone_number` the campaign's caller id when set (else Bolna uses
-//! the account's default number), and `user_data` with our call and lead
-//! ids (the agent's prompt variables, which Bolna echoes back in
-//! `context_details.recipient_data`). The answer (`{"message": "done",
+//! the account's default number), and `user_data`: the agent's prompt
+//! variables, which are the lead's `name` and own columns plus our call and
+//! lead ids (Bolna echoes them back in `context_details.recipient_data`). The answer (`{"message": "done",
 //! "status": "queued", "execution_id"}`) names the execution, the
 //! provider's call id. Error bodies are `{"message", "error"}`, or
 //! FastAPI's `{"detail"}`. Bolna allows 500 requests a minute on `/call`
@@ -72,13 +72,25 @@ impl ProviderAdapter for Bolna {
         let agent_id = call.agent_id.as_deref().ok_or_else(|| {
             PlaceError("the campaign's provider settings need `agent_id` (the Bolna agent)".into())
         })?;
+        // `user_data` is what the agent's prompt reads (`{name}`, …): the
+        // lead's variables, and our ids, which Bolna echoes back.
+        let mut user_data: serde_json::Map<String, Value> = call
+            .variables
+            .iter()
+            .map(|(name, value)| (name.clone(), Value::String(value.clone())))
+            .collect();
+        user_data.insert(
+            "leadline_call_id".into(),
+            Value::String(call.call_id.to_string()),
+        );
+        user_data.insert(
+            "leadline_lead_id".into(),
+            Value::String(call.lead_id.to_string()),
+        );
         let mut body = serde_json::json!({
             "agent_id": agent_id,
             "recipient_phone_number": call.phone.to_string(),
-            "user_data": {
-                "leadline_call_id": call.call_id.to_string(),
-                "leadline_lead_id": call.lead_id.to_string(),
-            },
+            "user_data": user_data,
         });
         if let Some(caller_id) = &call.caller_id {
             body["from_phone_number"] = Value::String(caller_id.clone());

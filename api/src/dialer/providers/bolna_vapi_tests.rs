@@ -89,6 +89,9 @@ async fn bolna_places_a_call_with_our_ids_in_user_data() {
         body["user_data"]["leadline_lead_id"],
         call().lead_id.to_string()
     );
+    // The lead's own variables, for the agent's prompt.
+    assert_eq!(body["user_data"]["name"], "Ravi");
+    assert_eq!(body["user_data"]["loan_id"], "LN-1");
 }
 
 #[tokio::test]
@@ -392,6 +395,10 @@ async fn vapi_creates_a_call_for_the_assistant() {
     assert_eq!(
         body["assistantOverrides"]["metadata"]["leadline_lead_id"],
         call().lead_id.to_string()
+    );
+    assert_eq!(
+        body["assistantOverrides"]["variableValues"],
+        json!({"name": "Ravi", "loan_id": "LN-1"})
     );
 }
 

@@ -2,9 +2,10 @@
 //!
 //! A call is `POST {api}/v2/create-phone-call`, JSON, Bearer API key:
 //! `from_number` the campaign's caller id, `to_number` the lead,
-//! `override_agent_id` the campaign's agent (when set), and `metadata`
-//! with our call and lead ids, which Retell echoes in its webhooks. The
-//! answer's `call_id` is the provider's call id.
+//! `override_agent_id` the campaign's agent (when set), `metadata`
+//! with our call and lead ids, which Retell echoes in its webhooks, and
+//! `retell_llm_dynamic_variables`, the lead's `name` and own columns for
+//! the agent's prompt. The answer's `call_id` is the provider's call id.
 //!
 //! Webhooks are JSON `{"event", "call": {...}}`, signed: `x-retell-signature`
 //! is `v={unix ms},d={hex HMAC-SHA256(API key, body + unix ms)}`; a
@@ -68,6 +69,10 @@ impl ProviderAdapter for Retell {
         });
         if let Some(agent_id) = &call.agent_id {
             body["override_agent_id"] = serde_json::Value::String(agent_id.clone());
+        }
+        if !call.variables.is_empty() {
+            // The agent's `{{name}}`, … in its prompt.
+            body["retell_llm_dynamic_variables"] = serde_json::json!(call.variables);
         }
         let request = client
             .post(format!("{}/v2/create-phone-call", self.api_base))

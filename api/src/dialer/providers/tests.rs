@@ -35,6 +35,10 @@ pub(super) fn call() -> OutboundCall {
         next_action: Some("https://example.test/twiml".into()),
         extra: BTreeMap::new(),
         detect_voicemail: false,
+        variables: BTreeMap::from([
+            ("name".to_owned(), "Ravi".to_owned()),
+            ("loan_id".to_owned(), "LN-1".to_owned()),
+        ]),
         dialed_at: Utc::now(),
     }
 }
@@ -304,6 +308,10 @@ async fn retell_creates_a_phone_call() {
     assert_eq!(
         body["metadata"]["leadline_call_id"],
         call().call_id.to_string()
+    );
+    assert_eq!(
+        body["retell_llm_dynamic_variables"],
+        json!({"name": "Ravi", "loan_id": "LN-1"})
     );
 }
 

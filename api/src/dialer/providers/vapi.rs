@@ -6,6 +6,8 @@
 //! `VAPI_PHONE_NUMBER_ID` (the Vapi phone number calls come from, so the
 //! campaign's `caller_id` and `next_action` are not used),
 //! `customer.number` the lead (E.164), and
+//! `assistantOverrides.variableValues` the lead's `name` and own columns
+//! (the assistant's prompt variables), and
 //! `assistantOverrides.metadata` with our call and lead ids: Vapi's
 //! create-call has no metadata of its own, and the overrides come back in
 //! every server message's `call.assistantOverrides`. The answer's `id` is
@@ -102,7 +104,7 @@ impl ProviderAdapter for Vapi {
                         .into(),
                 )
             })?;
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "assistantId": assistant_id,
             "phoneNumberId": phone_number_id,
             "customer": {"number": call.phone.to_string()},
@@ -113,6 +115,10 @@ impl ProviderAdapter for Vapi {
                 },
             },
         });
+        if !call.variables.is_empty() {
+            // The assistant's `{{name}}`, … in its prompt.
+            body["assistantOverrides"]["variableValues"] = serde_json::json!(call.variables);
+        }
         let request = client
             .post(format!("{}/call", self.api_base))
             .bearer_auth(self.api_key.expose())
