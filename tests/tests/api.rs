@@ -910,3 +910,52 @@ fn the_dropped_call_delay_follows_the_retry_delay_unless_set() {
     assert_eq!(status, StatusCode::OK, "{unset}");
     assert_eq!(unset["retry"]["dropped_delay_minutes"], 2, "{unset}");
 }
+
+#[test]
+fn a_method_a_route_does_not_have_is_405_with_allow() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let campaign = api.campaign(&key, json!({"name": "Renewals"}));
+    let position = api.position();
+    for (method, path, allow) in [
+        ("PUT", "/api/v1/users/me".to_owned(), "GET, PATCH"),
+        ("TRACE", "/api/v1/users/me".to_owned(), "GET, PATCH"),
+        ("DELETE", "/api/v1/users".to_owned(), "GET, POST"),
+        (
+            "PUT",
+            format!("/api/v1/campaigns/{campaign}"),
+            "GET, PATCH, DELETE",
+        ),
+        ("POST", "/healthz".to_owned(), "GET"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let response = api
+            .client
+            .request(method.clone(), api.url(&path))
+            .bearer_auth(&key)
+            .send()
+            .expect("request");
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        assert_eq!(header("allow"), allow, "{method} {path}");
+        assert_eq!(header("content-type"), "application/problem+json");
+        let body: Value = response.json().expect("problem");
+        assert_eq!(body["status"], 405, "{body}");
+    }
+    // A path that is no route stays 404, and nothing was written.
+    let (status, _) = api.call(api.client.put(api.url("/api/v1/nothing")).bearer_auth(&key));
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(api.position(), position);
+}

@@ -79,6 +79,14 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "Forbidden", detail)
     }
 
+    pub fn method_not_allowed(detail: &str) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Method not allowed",
+            detail.to_owned(),
+        )
+    }
+
     pub fn too_large(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, "Payload too large", detail)
     }

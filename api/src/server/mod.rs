@@ -4,6 +4,7 @@ pub mod auth;
 pub mod commands;
 pub mod error;
 pub mod limits;
+pub mod methods;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
@@ -205,7 +206,26 @@ pub fn app(
         .default_service(web::to(not_found))
 }
 
+/// No route took the request: 405 with `Allow` when the path is a route
+/// that does not answer this method, else 404.
 async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
     use actix_web::ResponseError;
-    ApiError::not_found(&format!("{} {}", req.method(), req.path())).error_response()
+    let allowed = methods::allowed(req.path());
+    if allowed.is_empty() {
+        return ApiError::not_found(&format!("{} {}", req.method(), req.path())).error_response();
+    }
+    let allow: Vec<&str> = allowed.iter().map(|m| m.as_str()).collect();
+    let mut response = ApiError::method_not_allowed(&format!(
+        "{} does not answer {}; it answers {}",
+        req.path(),
+        req.method(),
+        allow.join(", ")
+    ))
+    .error_response();
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow.join(", ")) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }
