@@ -56,6 +56,9 @@ pub const PAGE_ITEMS_DEFAULT: usize = 100;
 pub const HOPPER_LIST_MAX: usize = 1_000;
 /// Events in one page of the log (also the page size when none is given).
 pub const EVENTS_PAGE_MAX: usize = 1_000;
+/// The highest log position a request may name (`?after=`,
+/// `Last-Event-ID`): OpenAPI's int64, which every JSON client can hold.
+pub const LOG_POSITION_MAX: u64 = i64::MAX as u64;
 /// Contact ids in one campaign creation.
 pub const CONTACT_IDS_MAX: usize = 10_000;
 /// How long a command keeps deciding again while writers in other

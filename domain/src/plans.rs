@@ -39,8 +39,9 @@ pub struct LeadInput {
     pub phone: String,
     /// The person's name.
     pub name: Option<String>,
-    /// Priority (higher first); 0 when absent.
-    pub priority: Option<i32>,
+    /// Priority (higher first) as written: a whole number in 32 bits; 0
+    /// when absent or empty.
+    pub priority: Option<String>,
     /// An IANA zone name.
     pub timezone: Option<String>,
     /// Extra columns.
@@ -243,10 +244,21 @@ fn parse_row(
         ),
     };
     text::check_fields("fields", &row.fields).map_err(|error| invalid(error.to_string()))?;
+    let priority = match row.priority.as_deref().map(str::trim) {
+        None | Some("") => 0,
+        Some(text) => text.parse::<i32>().map_err(|_| {
+            invalid(format!(
+                "priority must be a whole number from {} to {}, not `{}`",
+                i32::MIN,
+                i32::MAX,
+                crate::ids::echo(text)
+            ))
+        })?,
+    };
     Ok(ParsedRow {
         phone,
         name,
-        priority: row.priority.unwrap_or(0),
+        priority,
         timezone,
         contact_id: row.contact_id,
         fields: row.fields,

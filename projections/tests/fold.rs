@@ -265,7 +265,7 @@ impl Driver {
                     .map(|(p, named, priority, tz)| LeadInput {
                         phone: phone(p),
                         name: named.then(|| format!("Person {p}")),
-                        priority: Some(i32::from(priority)),
+                        priority: Some(i32::from(priority).to_string()),
                         timezone: tz.then(|| "Europe/London".to_string()),
                         fields: BTreeMap::from([("loan".to_string(), format!("L{p}"))]),
                         contact_id: None,

@@ -959,3 +959,42 @@ fn a_method_a_route_does_not_have_is_405_with_allow() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(api.position(), position);
 }
+
+#[test]
+fn values_outside_their_documented_range_are_refused() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let campaign = api.campaign(&key, json!({"name": "Renewals", "default_region": "IN"}));
+
+    // A log position past int64 is a 400, the largest one is fine.
+    let (status, problem) = api.get(&key, "/api/v1/events?after=9223372036854775808");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("9223372036854775807")),
+        "{problem}"
+    );
+    let (status, page) = api.get(&key, "/api/v1/events?after=9223372036854775807");
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["events"], json!([]));
+
+    // A priority that is not a 32-bit whole number refuses its row.
+    let (status, report) = api.csv(
+        &key,
+        &format!("/api/v1/campaigns/{campaign}/leads"),
+        "phone,name,priority\n9876543210,Ravi,7\n9876543211,Asha,NaN\n9876543212,Ben,99999999999999999999\n",
+    );
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["imported"], 1, "{report}");
+    let invalid = report["invalid"].as_array().expect("invalid rows");
+    let rows: Vec<u64> = invalid.iter().filter_map(|r| r["row"].as_u64()).collect();
+    assert_eq!(rows, [2, 3], "{report}");
+    assert!(
+        invalid.iter().all(|r| r["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("priority must be a whole number"))),
+        "{report}"
+    );
+}

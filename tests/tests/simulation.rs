@@ -394,7 +394,7 @@ impl Sim {
                         format!("98765{:05}", n)
                     },
                     name: self.rng.gen_bool(0.5).then(|| format!("Lead {n}")),
-                    priority: Some(self.rng.gen_range(-1..3)),
+                    priority: Some(self.rng.gen_range(-1..3).to_string()),
                     timezone: (!zone.is_empty()).then(|| zone.to_string()),
                     fields: BTreeMap::new(),
                     contact_id: None,

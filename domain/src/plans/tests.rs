@@ -84,7 +84,7 @@ fn import_reports_invalid_rows_and_dnc_hits() {
     let mut with_zone = row("9876543211");
     with_zone.timezone = Some("Asia/Kolkata".into());
     with_zone.name = Some(" Asha ".into());
-    with_zone.priority = Some(3);
+    with_zone.priority = Some("3".into());
     let mut bad_zone = row("9876543212");
     bad_zone.timezone = Some("Mars/Base".into());
     let mut many_fields = row("9876543213");
@@ -622,4 +622,48 @@ fn adding_a_number_to_the_dnc_list_marks_its_leads() {
     let marked: Vec<Lead> = leads.iter().map(|l| then_lead(l, &events)).collect();
     assert_eq!(marked[0].status, LeadStatus::Dnc);
     assert_eq!(marked[1].status, LeadStatus::New);
+}
+
+#[test]
+fn a_priority_that_is_not_a_32_bit_whole_number_refuses_its_row() {
+    // Given rows whose priority is a whole number, empty, or not one
+    let with = |phone: &str, priority: &str| {
+        let mut row = row(phone);
+        row.priority = Some(priority.into());
+        row
+    };
+    let rows = vec![
+        with("9876543211", "-7"),
+        with("9876543212", ""),
+        with("9876543213", "NaN"),
+        with("9876543214", "99999999999999999999"),
+        with("9876543215", "1.5"),
+        with("9876543216", "2147483647"),
+    ];
+
+    // When they are imported
+    let (events, summary) = import(&draft(), &HashMap::new(), rows).unwrap();
+
+    // Then the whole numbers are kept, an empty one is the default, and
+    // every other row is invalid with its reason
+    let invalid: Vec<(usize, &str)> = summary
+        .invalid
+        .iter()
+        .map(|r| (r.row, r.error.as_str()))
+        .collect();
+    assert_eq!(invalid.len(), 3, "{invalid:?}");
+    for ((row, error), (expected_row, value)) in
+        invalid
+            .iter()
+            .zip([(3, "NaN"), (4, "99999999999999999999"), (5, "1.5")])
+    {
+        assert_eq!(*row, expected_row);
+        assert!(error.contains("priority must be a whole number"), "{error}");
+        assert!(error.contains(value), "{error}");
+    }
+    let priorities: Vec<i32> = leads_from(&events).iter().map(|l| l.priority).collect();
+    assert_eq!(priorities, [-7, 0, i32::MAX]);
+    assert!(leads_from(&events)
+        .iter()
+        .all(|l| l.fields.get("priority").is_none()));
 }

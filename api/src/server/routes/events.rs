@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
 use crate::server::limits::{
-    EVENTS_PAGE_MAX, SSE_FRAMES_QUEUED_MAX, SSE_HEARTBEAT_MS, SSE_STREAMS_MAX,
+    EVENTS_PAGE_MAX, LOG_POSITION_MAX, SSE_FRAMES_QUEUED_MAX, SSE_HEARTBEAT_MS, SSE_STREAMS_MAX,
 };
 use crate::server::routes::access::visible;
 use crate::server::routes::parse_id;
@@ -99,7 +99,9 @@ pub fn event_view(recorded: &RecordedEvent) -> Result<EventView, ApiError> {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
-    /// Events after this position (default 0: from the start).
+    /// Events after this position (default 0: from the start; at most
+    /// 9223372036854775807).
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
     pub after: Option<u64>,
     /// At most this many.
     pub limit: Option<usize>,
@@ -192,12 +194,23 @@ pub async fn list(
         .unwrap_or(EVENTS_PAGE_MAX)
         .clamp(1, EVENTS_PAGE_MAX);
     let campaign = campaign_filter(&state, &principal, &query)?;
+    let after = checked_position("after", query.after)?;
     let (events, last_position) =
-        page(&state, principal, campaign, query.after.unwrap_or(0), limit).await?;
+        page(&state, principal, campaign, after.unwrap_or(0), limit).await?;
     Ok(HttpResponse::Ok().json(EventPage {
         events,
         last_position,
     }))
+}
+
+/// A position a client named, refused past [`LOG_POSITION_MAX`].
+fn checked_position(what: &str, position: Option<u64>) -> Result<Option<u64>, ApiError> {
+    match position {
+        Some(p) if p > LOG_POSITION_MAX => Err(ApiError::bad_request(format!(
+            "{what} must be a log position from 0 to {LOG_POSITION_MAX}, not {p}"
+        ))),
+        _ => Ok(position),
+    }
 }
 
 /// Decrements the open-streams count when a live feed ends.
@@ -225,9 +238,8 @@ pub async fn stream(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let campaign = campaign_filter(&state, &principal, &query)?;
-    let mut after = query
-        .after
-        .or(resume)
+    let mut after = checked_position("after", query.after)?
+        .or(checked_position("Last-Event-ID", resume)?)
         .unwrap_or_else(|| state.projections.position());
     if state.sse_streams.fetch_add(1, Ordering::Relaxed) >= SSE_STREAMS_MAX {
         state.sse_streams.fetch_sub(1, Ordering::Relaxed);

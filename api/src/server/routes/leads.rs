@@ -231,7 +231,7 @@ async fn read_json(payload: web::Payload) -> Result<Vec<LeadInput>, ApiError> {
         .map(|l| LeadInput {
             phone: l.phone,
             name: l.name,
-            priority: l.priority,
+            priority: l.priority.map(|p| p.to_string()),
             timezone: l.timezone,
             fields: l.fields,
             contact_id: None,
@@ -341,22 +341,10 @@ fn parse_csv(reader: impl Read) -> Result<Vec<LeadInput>, ApiError> {
                 }
             }
         }
-        let priority = match cell(priority) {
-            None => None,
-            // An unreadable priority is not worth refusing the row: it is
-            // reported as a field and the lead gets the default.
-            Some(text) => match text.parse::<i32>() {
-                Ok(p) => Some(p),
-                Err(_) => {
-                    fields.insert("priority".into(), text);
-                    None
-                }
-            },
-        };
         rows.push(LeadInput {
             phone: record.get(phone).unwrap_or_default().to_owned(),
             name: cell(name),
-            priority,
+            priority: cell(priority),
             timezone: cell(timezone),
             fields,
             contact_id: None,
