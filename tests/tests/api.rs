@@ -998,3 +998,58 @@ fn values_outside_their_documented_range_are_refused() {
         "{report}"
     );
 }
+
+#[test]
+fn a_body_declared_over_the_limit_is_refused_before_it_is_read() {
+    use std::io::{Read, Write};
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let campaign = api.campaign(&key, json!({"name": "Renewals"}));
+    let address = server.url.trim_start_matches("http://").to_owned();
+    for (path, content_type, declared) in [
+        (
+            format!("/api/v1/campaigns/{campaign}/leads"),
+            "text/csv",
+            300 * 1024 * 1024,
+        ),
+        (
+            format!("/api/v1/campaigns/{campaign}/leads"),
+            "application/json",
+            20 * 1024 * 1024,
+        ),
+        (
+            "/api/v1/webhooks/twilio".to_owned(),
+            "application/x-www-form-urlencoded",
+            10 * 1024 * 1024,
+        ),
+    ] {
+        // Headers only: the body never comes.
+        let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .expect("timeout");
+        write!(
+            stream,
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {declared}\r\n\r\nphone\n"
+        )
+        .expect("send headers");
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = stream
+                .read(&mut buffer)
+                .unwrap_or_else(|e| panic!("{path}: no answer before the body was sent: {e}"));
+            assert!(n > 0, "{path}: closed without an answer");
+            answer.extend_from_slice(&buffer[..n]);
+        }
+        let head = String::from_utf8_lossy(&answer);
+        assert!(head.starts_with("HTTP/1.1 413"), "{path}: {head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/problem+json"),
+            "{path}: {head}"
+        );
+    }
+}

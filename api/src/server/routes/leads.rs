@@ -102,9 +102,10 @@ pub async fn import(
         .unwrap_or("")
         .to_ascii_lowercase();
     let rows = if content_type.starts_with("text/csv") {
+        super::check_declared_length(&req, CSV_BODY_BYTES_MAX)?;
         read_csv(payload).await?
     } else if content_type.starts_with("application/json") {
-        read_json(payload).await?
+        read_json(&req, payload).await?
     } else {
         return Err(ApiError::unsupported_media(
             "send leads as text/csv or application/json",
@@ -210,8 +211,8 @@ fn prepare_parallel(
     })
 }
 
-async fn read_json(payload: web::Payload) -> Result<Vec<LeadInput>, ApiError> {
-    let body = super::read_body(payload, JSON_BODY_BYTES_MAX).await?;
+async fn read_json(req: &HttpRequest, payload: web::Payload) -> Result<Vec<LeadInput>, ApiError> {
+    let body = super::read_body(req, payload, JSON_BODY_BYTES_MAX).await?;
     let parsed: LeadsBody = serde_json::from_slice(&body).map_err(|e| {
         if e.is_data() {
             ApiError::unprocessable(e.to_string())

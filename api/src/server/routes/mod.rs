@@ -55,11 +55,34 @@ where
 }
 
 /// Reads a request body into memory, refusing more than `limit` bytes.
+/// Refuses a body whose declared `Content-Length` is over `limit`, before
+/// any of it is read.
+pub(crate) fn check_declared_length(
+    req: &actix_web::HttpRequest,
+    limit: usize,
+) -> Result<(), ApiError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    match declared {
+        Some(length) if length > limit as u64 => Err(ApiError::too_large(format!(
+            "the body declares {length} bytes; the limit is {limit}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The whole body, refused past `limit` bytes (at once when its declared
+/// length is over it).
 pub(crate) async fn read_body(
+    req: &actix_web::HttpRequest,
     mut payload: web::Payload,
     limit: usize,
 ) -> Result<bytes::Bytes, ApiError> {
     use futures_util::StreamExt;
+    check_declared_length(req, limit)?;
     let mut body = bytes::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::bad_request(format!("reading the body: {e}")))?;

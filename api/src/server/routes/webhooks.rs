@@ -68,7 +68,7 @@ pub async fn receive(
     let provider: ProviderName = path
         .parse()
         .map_err(|_| ApiError::not_found(&format!("webhook `{}`", echo(&path))))?;
-    let body = super::read_body(payload, WEBHOOK_BODY_BYTES_MAX).await?;
+    let body = super::read_body(&req, payload, WEBHOOK_BODY_BYTES_MAX).await?;
     let content_type = req
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
