@@ -73,10 +73,16 @@ pub const VISIBLE_WAIT_MS: u64 = 10_000;
 pub const UNAVAILABLE_RETRY_AFTER_S: u32 = 1;
 /// Open Server-Sent Events streams at once.
 pub const SSE_STREAMS_MAX: usize = 256;
+/// Open Server-Sent Events streams at once for one API key, so that no
+/// one key can take every feed.
+pub const SSE_STREAMS_PER_KEY_MAX: usize = 16;
+const _: () = assert!(SSE_STREAMS_PER_KEY_MAX <= SSE_STREAMS_MAX);
 /// Frames queued for one live-feed client.
 pub const SSE_FRAMES_QUEUED_MAX: usize = 64;
-/// A comment line keeps idle connections open through proxies.
-pub const SSE_HEARTBEAT_MS: u64 = 15_000;
+/// A comment line keeps idle connections open through proxies, and its
+/// write is how a feed whose client went away is noticed (within two
+/// heartbeats) and its place given back.
+pub const SSE_HEARTBEAT_MS: u64 = 5_000;
 /// Bytes of a provider callback body. Retell's `call_ended` carries the
 /// whole transcript, so this is well above a form callback's few hundred
 /// bytes.

@@ -1053,3 +1053,49 @@ fn a_body_declared_over_the_limit_is_refused_before_it_is_read() {
         );
     }
 }
+
+#[test]
+fn one_key_cannot_take_every_live_feed() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let asha = api.user("Asha");
+    let ben = api.user("Ben");
+    let open = |key: &str| {
+        api.client
+            .get(api.url("/api/v1/events/stream"))
+            .bearer_auth(key)
+            .send()
+            .expect("feed")
+    };
+    // A key holds up to its share of feeds (16) ...
+    let mut feeds: Vec<_> = (0..16).map(|_| open(&asha)).collect();
+    assert!(feeds.iter().all(|f| f.status() == StatusCode::OK));
+    // ... one more is refused with Retry-After, while another key is not.
+    let refused = open(&asha);
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.headers().contains_key("retry-after"));
+    let problem: Value = refused.json().expect("problem");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("this key")),
+        "{problem}"
+    );
+    let other = open(&ben);
+    assert_eq!(other.status(), StatusCode::OK);
+    // Closing a feed gives its place back (noticed within two 5 s
+    // heartbeats).
+    drop(feeds.pop());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(25);
+    loop {
+        let again = open(&asha);
+        if again.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a closed feed's place never came back"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}

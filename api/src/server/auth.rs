@@ -15,7 +15,7 @@ use super::error::ApiError;
 use super::state::AppState;
 
 /// The caller of a request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Principal {
     Admin,
     User(UserId),

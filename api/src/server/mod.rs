@@ -11,7 +11,6 @@ pub mod routes;
 pub mod state;
 
 use std::process::ExitCode;
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -115,7 +114,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         commands,
         admin_digest,
         metrics: Arc::new(Metrics::new()),
-        sse_streams: AtomicUsize::new(0),
+        live_feeds: Arc::default(),
         webhooks,
         deliveries,
     });

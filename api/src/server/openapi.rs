@@ -106,6 +106,7 @@ impl Limits {
             ("events_page_max", n(l::EVENTS_PAGE_MAX)),
             ("contact_ids_max", n(l::CONTACT_IDS_MAX)),
             ("sse_streams_max", n(l::SSE_STREAMS_MAX)),
+            ("sse_streams_per_key_max", n(l::SSE_STREAMS_PER_KEY_MAX)),
             ("webhook_body_bytes_max", n(l::WEBHOOK_BODY_BYTES_MAX)),
             ("name_bytes_max", n(l::NAME_BYTES_MAX)),
             ("reason_bytes_max", n(l::REASON_BYTES_MAX)),

@@ -1,7 +1,6 @@
 //! The log itself: paged reads and a live feed (Server-Sent Events).
 
 use std::str::FromStr;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,7 +15,7 @@ use utoipa::ToSchema;
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
 use crate::server::limits::{
-    EVENTS_PAGE_MAX, LOG_POSITION_MAX, SSE_FRAMES_QUEUED_MAX, SSE_HEARTBEAT_MS, SSE_STREAMS_MAX,
+    EVENTS_PAGE_MAX, LOG_POSITION_MAX, SSE_FRAMES_QUEUED_MAX, SSE_HEARTBEAT_MS,
 };
 use crate::server::routes::access::visible;
 use crate::server::routes::parse_id;
@@ -213,19 +212,10 @@ fn checked_position(what: &str, position: Option<u64>) -> Result<Option<u64>, Ap
     }
 }
 
-/// Decrements the open-streams count when a live feed ends.
-struct StreamSlot(web::Data<AppState>);
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        self.0.sse_streams.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
 /// New events as Server-Sent Events (`id` = position, `event` = type,
 /// `data` = the event as JSON), from `?after=` or `Last-Event-ID`, live.
 #[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", params(EventQuery),
-    responses((status = 200, description = "text/event-stream"), (status = 503, description = "too many open streams")))]
+    responses((status = 200, description = "text/event-stream"), (status = 503, description = "too many live feeds open, in all or for this key")))]
 pub async fn stream(
     state: web::Data<AppState>,
     principal: Principal,
@@ -241,13 +231,10 @@ pub async fn stream(
     let mut after = checked_position("after", query.after)?
         .or(checked_position("Last-Event-ID", resume)?)
         .unwrap_or_else(|| state.projections.position());
-    if state.sse_streams.fetch_add(1, Ordering::Relaxed) >= SSE_STREAMS_MAX {
-        state.sse_streams.fetch_sub(1, Ordering::Relaxed);
-        return Err(ApiError::unavailable(format!(
-            "{SSE_STREAMS_MAX} live feeds are open; try later"
-        )));
-    }
-    let slot = StreamSlot(state.clone());
+    let slot = state
+        .live_feeds
+        .open(principal)
+        .map_err(ApiError::unavailable)?;
     let (sender, mut frames) = tokio::sync::mpsc::channel::<Bytes>(SSE_FRAMES_QUEUED_MAX);
     let feed_state = state.clone();
     tokio::spawn(async move {
