@@ -13,7 +13,8 @@ use leadline_projections::ProjectionError;
 use leadline_storage::LogError;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+/// An error answer, `application/problem+json` (RFC 9457).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub problem_type: &'static str,

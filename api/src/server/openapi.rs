@@ -31,7 +31,7 @@ impl Modify for BearerAuth {
         title = "Leadline",
         description = "An event-sourced outbound calling engine. Every request under /api/v1 needs `Authorization: Bearer <api key>`. Errors are application/problem+json with status, title and detail; an internal error's detail is only a reference (`error_id`) to the server's log.",
     ),
-    modifiers(&BearerAuth, &Limits),
+    modifiers(&BearerAuth, &Limits, &Contract),
     security(("api_key" = [])),
     paths(
         users::create, users::list, users::me, users::update,
@@ -57,6 +57,67 @@ impl Modify for BearerAuth {
     )
 )]
 pub struct ApiDoc;
+
+/// What every operation has in common, written in once:
+/// - a unique `operationId`, `<method>_<path>` (`post_campaigns_id_start`);
+/// - the routes that take no API key (health, metrics, provider callbacks)
+///   say so, and every other one documents its 401;
+/// - the `Problem` schema, which every error answer has.
+struct Contract;
+
+/// Paths that take no API key.
+const PUBLIC_PATHS: [&str; 3] = ["/healthz", "/metrics", "/api/v1/webhooks/{provider}"];
+
+impl Modify for Contract {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.insert(
+            "Problem".to_owned(),
+            <super::error::Problem as utoipa::PartialSchema>::schema(),
+        );
+        let unauthorized = ResponseBuilder::new()
+            .description("no API key, or a wrong one")
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let public = PUBLIC_PATHS.contains(&path.as_str());
+            let name: String = path
+                .trim_start_matches("/api/v1")
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.trim_matches(|c| c == '{' || c == '}'))
+                .collect::<Vec<_>>()
+                .join("_");
+            for (method, operation) in [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ] {
+                let Some(operation) = operation else {
+                    continue;
+                };
+                operation.operation_id = Some(format!("{method}_{name}"));
+                if public {
+                    operation.security = Some(Vec::new());
+                } else {
+                    operation
+                        .responses
+                        .responses
+                        .entry("401".to_owned())
+                        .or_insert_with(|| RefOr::T(unauthorized.clone()));
+                }
+            }
+        }
+    }
+}
 
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
@@ -465,5 +526,46 @@ mod tests {
             invalid.contains(&count(l::INVALID_ROWS_LISTED_MAX)),
             "{invalid}"
         );
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_only_public_routes_skip_the_key() {
+        let document = serde_json::to_value(document()).expect("json");
+        let mut ids = Vec::new();
+        for (path, item) in document["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("item") {
+                let id = operation["operationId"].as_str().expect("operationId");
+                ids.push(id.to_owned());
+                let public = PUBLIC_PATHS.contains(&path.as_str());
+                if public {
+                    assert_eq!(
+                        operation["security"],
+                        serde_json::json!([]),
+                        "{method} {path}"
+                    );
+                } else {
+                    assert!(
+                        operation["security"].is_null(),
+                        "{method} {path}: the default"
+                    );
+                    assert_eq!(
+                        operation["responses"]["401"]["content"]["application/problem+json"]
+                            ["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+        let count = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "operationIds repeat: {ids:?}");
+        assert!(
+            ids.contains(&"post_campaigns_id_start".to_owned()),
+            "{ids:?}"
+        );
+        assert!(ids.contains(&"get_healthz".to_owned()), "{ids:?}");
+        assert!(document["components"]["schemas"]["Problem"].is_object());
     }
 }
