@@ -1099,3 +1099,27 @@ fn one_key_cannot_take_every_live_feed() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
 }
+
+#[test]
+fn users_me_answers_what_its_schema_requires_for_the_admin_and_a_user() {
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let asha = api.user("Asha");
+    let (_, document) = api.get(ADMIN_KEY, "/openapi.json");
+    let schema = &document["components"]["schemas"]["MeView"];
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .expect("required fields")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(required.contains(&"admin"), "{schema}");
+    for (key, admin) in [(ADMIN_KEY, true), (asha.as_str(), false)] {
+        let (status, me) = api.get(key, "/api/v1/users/me");
+        assert_eq!(status, StatusCode::OK, "{me}");
+        for field in &required {
+            assert!(!me[field].is_null(), "{field} missing from {me}");
+        }
+        assert_eq!(me["admin"], admin, "{me}");
+    }
+}

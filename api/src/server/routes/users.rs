@@ -115,20 +115,53 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(UserList { users }))
 }
 
+/// The caller: a user, or the admin (`{"id": "admin", "name": "admin",
+/// "admin": true}`, without a user's fields).
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub id: String,
+    pub name: String,
+    /// Whether this is the admin key.
+    pub admin: bool,
+    /// A user's: calls in flight at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrent_calls_limit: Option<u32>,
+    /// A user's: calls in flight now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_flight: Option<u32>,
+    /// A user's: when it was created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
 /// The caller. The admin key answers `{"id": "admin", "admin": true}`.
-#[utoipa::path(get, path = "/api/v1/users/me", tag = "users", responses((status = 200, body = UserView)))]
+#[utoipa::path(get, path = "/api/v1/users/me", tag = "users", responses((status = 200, body = MeView)))]
 pub async fn me(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    match principal {
-        Principal::Admin => Ok(HttpResponse::Ok()
-            .json(serde_json::json!({"id": "admin", "name": "admin", "admin": true}))),
+    let me = match principal {
+        Principal::Admin => MeView {
+            id: "admin".to_owned(),
+            name: "admin".to_owned(),
+            admin: true,
+            concurrent_calls_limit: None,
+            in_flight: None,
+            created_at: None,
+        },
         Principal::User(id) => {
-            let model = state.projections.read();
-            Ok(HttpResponse::Ok().json(user_view(&model, &id)?))
+            let user = user_view(&state.projections.read(), &id)?;
+            MeView {
+                id: user.id,
+                name: user.name,
+                admin: false,
+                concurrent_calls_limit: Some(user.concurrent_calls_limit),
+                in_flight: Some(user.in_flight),
+                created_at: Some(user.created_at),
+            }
         }
-    }
+    };
+    Ok(HttpResponse::Ok().json(me))
 }
 
 #[derive(Deserialize, ToSchema)]
