@@ -568,4 +568,13 @@ mod tests {
         assert!(ids.contains(&"get_healthz".to_owned()), "{ids:?}");
         assert!(document["components"]["schemas"]["Problem"].is_object());
     }
+
+    #[test]
+    fn the_lead_upload_declares_json_and_csv() {
+        let document = serde_json::to_value(document()).expect("json");
+        let content =
+            &document["paths"]["/api/v1/campaigns/{id}/leads"]["post"]["requestBody"]["content"];
+        assert!(content["application/json"].is_object(), "{content}");
+        assert_eq!(content["text/csv"]["schema"]["type"], "string", "{content}");
+    }
 }

@@ -80,7 +80,8 @@ pub struct LeadsBody {
 /// written in batches; duplicates, do-not-call numbers and invalid rows are
 /// reported, not fatal.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/leads", tag = "leads",
-    request_body(content = LeadsBody, description = "JSON, or CSV with Content-Type text/csv"),
+    request_body(content((LeadsBody = "application/json"), (String = "text/csv")),
+        description = "JSON, or CSV with a header row naming `phone` (and optionally name, priority, timezone, your own columns)"),
     responses((status = 200, body = ImportReport), (status = 400, description = "malformed CSV or JSON"),
         (status = 413, description = "too many rows or bytes"), (status = 415, description = "neither CSV nor JSON")))]
 pub async fn import(
