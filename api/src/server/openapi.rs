@@ -62,6 +62,9 @@ pub struct ApiDoc;
 /// - a unique `operationId`, `<method>_<path>` (`post_campaigns_id_start`);
 /// - the routes that take no API key (health, metrics, provider callbacks)
 ///   say so, and every other one documents its 401;
+/// - the error answers every operation of a kind can give: 404 with a path
+///   id, 400 with query parameters, 400/413/415/422 with a body, 503
+///   (`Retry-After`) for a write;
 /// - the `Problem` schema, which every error answer has.
 struct Contract;
 
@@ -76,15 +79,19 @@ impl Modify for Contract {
             "Problem".to_owned(),
             <super::error::Problem as utoipa::PartialSchema>::schema(),
         );
-        let unauthorized = ResponseBuilder::new()
-            .description("no API key, or a wrong one")
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
                     .build(),
             )
-            .build();
+        };
         for (path, item) in openapi.paths.paths.iter_mut() {
             let public = PUBLIC_PATHS.contains(&path.as_str());
             let name: String = path
@@ -105,14 +112,45 @@ impl Modify for Contract {
                     continue;
                 };
                 operation.operation_id = Some(format!("{method}_{name}"));
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let in_path = parameters
+                    .iter()
+                    .any(|p| p.parameter_in == ParameterIn::Path);
+                let in_query = parameters
+                    .iter()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let mut errors: Vec<(&str, &str)> = Vec::new();
                 if public {
                     operation.security = Some(Vec::new());
                 } else {
+                    errors.push(("401", "no API key, or a wrong one"));
+                }
+                if in_path {
+                    errors.push(("404", "no such resource, or another user's"));
+                }
+                if in_query {
+                    errors.push(("400", "a query parameter that cannot be read"));
+                }
+                if operation.request_body.is_some() {
+                    errors.extend([
+                        ("400", "a body that cannot be read"),
+                        ("413", "a body over its limit"),
+                        ("415", "a content type this operation does not take"),
+                        ("422", "a value that breaks a rule"),
+                    ]);
+                }
+                if method != "get" {
+                    errors.push((
+                        "503",
+                        "not written this time (the log unavailable, or busy for too long); try again after Retry-After",
+                    ));
+                }
+                for (status, description) in errors {
                     operation
                         .responses
                         .responses
-                        .entry("401".to_owned())
-                        .or_insert_with(|| RefOr::T(unauthorized.clone()));
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
                 }
             }
         }
@@ -576,5 +614,25 @@ mod tests {
             &document["paths"]["/api/v1/campaigns/{id}/leads"]["post"]["requestBody"]["content"];
         assert!(content["application/json"].is_object(), "{content}");
         assert_eq!(content["text/csv"]["schema"]["type"], "string", "{content}");
+    }
+
+    #[test]
+    fn each_operation_documents_the_errors_of_its_kind() {
+        let document = serde_json::to_value(document()).expect("json");
+        let statuses = |path: &str, method: &str| -> Vec<String> {
+            document["paths"][path][method]["responses"]
+                .as_object()
+                .map(|r| r.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let patch = statuses("/api/v1/campaigns/{id}", "patch");
+        for status in ["200", "400", "401", "404", "413", "415", "422", "503"] {
+            assert!(patch.iter().any(|s| s == status), "{status} in {patch:?}");
+        }
+        let events = statuses("/api/v1/events", "get");
+        assert!(events.iter().any(|s| s == "400"), "{events:?}");
+        assert!(!events.iter().any(|s| s == "503"), "{events:?}");
+        let health = statuses("/healthz", "get");
+        assert!(!health.iter().any(|s| s == "401"), "{health:?}");
     }
 }
