@@ -1123,3 +1123,40 @@ fn users_me_answers_what_its_schema_requires_for_the_admin_and_a_user() {
         assert_eq!(me["admin"], admin, "{me}");
     }
 }
+
+/// The served document passes `openapi-spec-validator` (PyPI). `.ci/run`
+/// installs it and sets `LEADLINE_OPENAPI_VALIDATOR=required`; elsewhere a
+/// machine without it says so and passes.
+#[test]
+fn the_served_openapi_document_validates() {
+    let required = std::env::var("LEADLINE_OPENAPI_VALIDATOR").is_ok_and(|v| v == "required");
+    let available = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            !required,
+            "python3 with openapi-spec-validator is required (pip install openapi-spec-validator)"
+        );
+        eprintln!("skipped: python3 -m openapi_spec_validator is not installed");
+        return;
+    }
+    let (dir, server) = start();
+    let api = Api::new(&server);
+    let (status, document) = api.get(ADMIN_KEY, "/openapi.json");
+    assert_eq!(status, StatusCode::OK);
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, document.to_string()).expect("write the document");
+    let output = std::process::Command::new("python3")
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output()
+        .expect("run the validator");
+    assert!(
+        output.status.success(),
+        "openapi-spec-validator refused the document:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
