@@ -338,8 +338,40 @@ fn describe_field(openapi: &mut utoipa::openapi::OpenApi, schema: &str, field: &
     }
 }
 
+/// Sets the bounds of a field from the constants the code enforces.
+fn constrain_field(
+    openapi: &mut utoipa::openapi::OpenApi,
+    schema: &str,
+    field: &str,
+    constrain: impl Fn(&mut utoipa::openapi::schema::Object),
+) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
+        return;
+    };
+    if let Some(RefOr::T(Schema::Object(property))) = object.properties.get_mut(field) {
+        constrain(property);
+    }
+}
+
 impl Modify for Limits {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for schema in ["NewUser", "UserPatch"] {
+            constrain_field(openapi, schema, "concurrent_calls_limit", |p| {
+                p.minimum = Some(utoipa::Number::UInt(1));
+                p.maximum = Some(utoipa::Number::UInt(
+                    usize::try_from(l::CONCURRENT_CALLS_LIMIT_MAX).unwrap_or(usize::MAX),
+                ));
+            });
+        }
+        for schema in ["NewUser", "CampaignBody"] {
+            constrain_field(openapi, schema, "name", |p| {
+                p.min_length = Some(1);
+                p.max_length = Some(l::NAME_BYTES_MAX);
+            });
+        }
         let description = openapi.info.description.get_or_insert_with(String::new);
         description.push_str("\n\n");
         description.push_str(&Self::paragraph());
@@ -634,5 +666,25 @@ mod tests {
         assert!(!events.iter().any(|s| s == "503"), "{events:?}");
         let health = statuses("/healthz", "get");
         assert!(!health.iter().any(|s| s == "401"), "{health:?}");
+    }
+
+    #[test]
+    fn bounds_come_from_the_constants() {
+        let document = serde_json::to_value(document()).expect("json");
+        let schemas = &document["components"]["schemas"];
+        for schema in ["NewUser", "UserPatch"] {
+            let limit = &schemas[schema]["properties"]["concurrent_calls_limit"];
+            assert_eq!(limit["minimum"], 1, "{schema}: {limit}");
+            assert_eq!(
+                limit["maximum"],
+                l::CONCURRENT_CALLS_LIMIT_MAX,
+                "{schema}: {limit}"
+            );
+        }
+        for schema in ["NewUser", "CampaignBody"] {
+            let name = &schemas[schema]["properties"]["name"];
+            assert_eq!(name["minLength"], 1, "{schema}: {name}");
+            assert_eq!(name["maxLength"], l::NAME_BYTES_MAX, "{schema}: {name}");
+        }
     }
 }
