@@ -56,6 +56,12 @@ pub const PAGE_ITEMS_DEFAULT: usize = 100;
 pub const HOPPER_LIST_MAX: usize = 1_000;
 /// Events in one page of the log (also the page size when none is given).
 pub const EVENTS_PAGE_MAX: usize = 1_000;
+/// A request body is given this long before its pace is checked.
+pub const BODY_GRACE_MS: u64 = 10_000;
+/// After the grace, a request body must have kept up with this rate.
+pub const BODY_BYTES_PER_S_MIN: u64 = 1_024;
+/// A request body may pause this long at most.
+pub const BODY_IDLE_MS_MAX: u64 = 10_000;
 /// The highest log position a request may name (`?after=`,
 /// `Last-Event-ID`): OpenAPI's int64, which every JSON client can hold.
 pub const LOG_POSITION_MAX: u64 = i64::MAX as u64;

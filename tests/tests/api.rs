@@ -1160,3 +1160,80 @@ fn the_served_openapi_document_validates() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn a_body_that_trickles_in_is_cut_off() {
+    use std::io::{Read, Write};
+    let (_dir, server) = start();
+    let api = Api::new(&server);
+    let key = api.user("Asha");
+    let campaign = api.campaign(&key, json!({"name": "Renewals"}));
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let position = api.position();
+    // One byte a second of a declared 100,000: a CSV upload and a JSON
+    // command, at once.
+    let slow = [
+        (
+            format!("/api/v1/campaigns/{campaign}/leads"),
+            "text/csv",
+            key.clone(),
+        ),
+        (
+            "/api/v1/users".to_owned(),
+            "application/json",
+            ADMIN_KEY.to_owned(),
+        ),
+    ];
+    let clients: Vec<_> = slow
+        .into_iter()
+        .map(|(path, content_type, key)| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let started = std::time::Instant::now();
+                let mut stream = std::net::TcpStream::connect(&address).expect("connect");
+                stream
+                    .set_read_timeout(Some(std::time::Duration::from_millis(900)))
+                    .expect("timeout");
+                write!(
+                    stream,
+                    "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {key}\r\n\
+                     Content-Type: {content_type}\r\nContent-Length: 100000\r\n\r\n"
+                )
+                .expect("send headers");
+                let mut answer = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while started.elapsed() < std::time::Duration::from_secs(40) {
+                    // The server may close its side once it has answered.
+                    let _ = stream.write_all(b"x");
+                    match stream.read(&mut buffer) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            answer.extend_from_slice(&buffer[..n]);
+                            if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                                break;
+                            }
+                        }
+                        Err(_) => {} // nothing yet: send the next byte
+                    }
+                }
+                (
+                    path,
+                    started.elapsed(),
+                    String::from_utf8_lossy(&answer).into_owned(),
+                )
+            })
+        })
+        .collect();
+    for client in clients {
+        let (path, took, answer) = client.join().expect("client");
+        assert!(
+            answer.starts_with("HTTP/1.1 4"),
+            "{path}: no 4xx after {took:?}: {answer:?}"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(20),
+            "{path}: cut off only after {took:?}"
+        );
+    }
+    assert_eq!(api.position(), position, "nothing was written");
+}

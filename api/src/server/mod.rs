@@ -7,6 +7,7 @@ pub mod limits;
 pub mod methods;
 pub mod metrics;
 pub mod openapi;
+pub mod pacing;
 pub mod routes;
 pub mod state;
 
@@ -177,6 +178,14 @@ pub fn app(
         .app_data(json_config(JSON_BODY_BYTES_MAX))
         .app_data(path_config())
         .app_data(query_config())
+        .wrap_fn(|mut req, srv| {
+            // Every body is read at a pace (see `pacing`).
+            use actix_web::HttpMessage;
+            let payload = req.take_payload();
+            let paced: pacing::BoxedBody = Box::pin(pacing::Paced::new(payload));
+            req.set_payload(actix_web::dev::Payload::from(paced));
+            srv.call(req)
+        })
         .wrap_fn(move |req, srv| {
             let started = Instant::now();
             let method = req.method().to_string();
