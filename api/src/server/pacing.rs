@@ -27,22 +27,21 @@ pub struct Paced<S> {
     started: Instant,
     received: u64,
     last: Instant,
-    timer: Pin<Box<Sleep>>,
+    /// Armed at the first read: a request whose body is never read (every
+    /// GET) costs no timer.
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl<S> Paced<S> {
     pub fn new(inner: S) -> Self {
         let now = Instant::now();
-        let mut paced = Paced {
+        Paced {
             inner,
             started: now,
             received: 0,
             last: now,
-            timer: Box::pin(tokio::time::sleep_until(now)),
-        };
-        let due = paced.due();
-        paced.timer.as_mut().reset(due);
-        paced
+            timer: None,
+        }
     }
 
     /// When the next byte must have come: the sooner of the idle bound
@@ -87,14 +86,22 @@ where
                 this.received = this.received.saturating_add(chunk.len() as u64);
                 this.last = Instant::now();
                 let due = this.due();
-                this.timer.as_mut().reset(due);
+                if let Some(timer) = this.timer.as_mut() {
+                    timer.as_mut().reset(due);
+                }
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(other) => Poll::Ready(other),
-            Poll::Pending => match this.timer.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err(this.too_slow()))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                let due = this.due();
+                let timer = this
+                    .timer
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
+                match timer.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err(this.too_slow()))),
+                    Poll::Pending => Poll::Pending,
+                }
+            }
         }
     }
 }

@@ -68,11 +68,6 @@ impl LiveFeeds {
             principal,
         })
     }
-
-    /// Feeds open now.
-    pub fn count(&self) -> usize {
-        self.open.lock().0
-    }
 }
 
 /// One open feed's place; given back when dropped.
