@@ -447,7 +447,7 @@ fn retell_signatures_valid_forged_and_stale() {
     let key = Secret::new(RETELL_KEY);
     let body = br#"{"event":"call_ended","call":{"call_id":"r-1"}}"#;
     let signed_at = 1_767_225_600_000;
-    let good = retell::signature(&key, body, signed_at).expect("signature");
+    let good = retell::signature(&key, body, signed_at);
 
     assert_eq!(
         retell::verify_signature(&key, body, Some(&good), at(signed_at + 1_000)),
@@ -456,7 +456,7 @@ fn retell_signatures_valid_forged_and_stale() {
     let other_key = retell::signature(&Secret::new("key_other"), body, signed_at);
     let tampered = br#"{"event":"call_ended","call":{"call_id":"r-2"}}"#;
     for (given, body) in [
-        (other_key.as_deref(), &body[..]),
+        (Some(other_key.as_str()), &body[..]),
         (Some(good.as_str()), &tampered[..]),
         (Some("v=1767225600000"), &body[..]),
         (None, &body[..]),

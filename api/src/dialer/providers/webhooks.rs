@@ -15,13 +15,9 @@ use super::{bolna, exotel, retell, twilio, vapi, ProviderName, Secret};
 pub(crate) use crate::signing::constant_time_eq;
 
 /// The lower-case hex HMAC-SHA256 of `parts`, one after the other, keyed
-/// with `key`'s UTF-8 bytes (Retell, Vapi); `Option` for the signature
-/// helpers built on it, which tests call with `expect`.
-pub(crate) fn hmac_sha256_hex(key: &Secret, parts: &[&[u8]]) -> Option<String> {
-    Some(crate::signing::hmac_sha256_hex(
-        key.expose().as_bytes(),
-        parts,
-    ))
+/// with `key`'s UTF-8 bytes (Retell, Vapi).
+pub(crate) fn hmac_sha256_hex(key: &Secret, parts: &[&[u8]]) -> String {
+    crate::signing::hmac_sha256_hex(key.expose().as_bytes(), parts)
 }
 
 /// Checks the `token` of a callback URL's query (Exotel, Bolna: providers
