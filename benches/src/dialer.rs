@@ -12,6 +12,7 @@ use leadline::dialer::simulator::Simulator;
 use leadline::dialer::{spawn, DialerConfig};
 use leadline::write::record::{self, Cause};
 use leadline::write::CommandRunner;
+use leadline_domain::policy::Owner;
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::plans::{self, LeadInput};
 use leadline_domain::{user, Actor, CampaignId, Event, LeadId, UserId};
@@ -104,6 +105,9 @@ fn start(
     )?;
     let mut settings = CampaignSettings::new("bench").map_err(|e| e.to_string())?;
     settings.default_region = "IN".parse().ok();
+    // Measured at any hour of the day: India's calling hours are not the
+    // subject of this benchmark.
+    settings.jurisdiction_rules = false;
     let created =
         campaign::create(None, campaign_id, user_id, settings, now).map_err(|e| e.to_string())?;
     let mut state = campaign::replay(&created).ok_or("the campaign did not fold")?;
@@ -121,6 +125,7 @@ fn start(
                 timezone: None,
                 fields: Default::default(),
                 contact_id: None,
+                alt_phones: Vec::new(),
             })
             .collect();
         let (events, _) = plans::import_leads(
@@ -143,7 +148,9 @@ fn start(
         }
         append(events)?;
     }
-    append(plans::start(&state, &all_leads, now).map_err(|e| e.to_string())?)?;
+    append(
+        plans::start(&state, &Owner::detached(), &all_leads, now).map_err(|e| e.to_string())?,
+    )?;
     let projections = Projections::open(log.clone()).map_err(|e| e.to_string())?;
     projections.follow().map_err(|e| e.to_string())?;
     let stop = Arc::new(AtomicBool::new(false));

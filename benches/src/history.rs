@@ -76,6 +76,7 @@ pub fn lead_events(
             ("emi".to_string(), "12450.00".to_string()),
         ]),
         at,
+        alt_phones: Vec::new(),
     })];
     if only_imported {
         return Ok(events);

@@ -230,7 +230,7 @@ fn hopper_and_memory(leads: u64) -> Result<Vec<Figure>, String> {
             return Err("the hopper ran dry".into());
         };
         // Dialing takes the lead out of the hopper.
-        hopper.set(lead.lead_id, None);
+        hopper.place(lead.lead_id, None);
     }
     let next_us = elapsed.as_secs_f64() * 1e6 / picks as f64;
 
@@ -238,6 +238,7 @@ fn hopper_and_memory(leads: u64) -> Result<Vec<Figure>, String> {
     let entry = model
         .campaign(&campaign_id)
         .ok_or("the campaign is missing")?;
+    let owner = model.owner(&entry.campaign.owner);
     let scans = 3;
     let start = Instant::now();
     for _ in 0..scans {
@@ -245,7 +246,7 @@ fn hopper_and_memory(leads: u64) -> Result<Vec<Figure>, String> {
             .leads
             .iter()
             .filter_map(|id| model.lead(id))
-            .filter(|l| eligibility(&l.lead, &entry.campaign, now).is_eligible())
+            .filter(|l| eligibility(&l.lead, &entry.campaign, &owner, now).is_eligible())
             .map(|l| (l.lead.dial_order(), l.lead.id))
             .min();
         if best.is_none() {

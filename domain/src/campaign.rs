@@ -77,12 +77,20 @@ pub struct CampaignSettings {
     /// Providers that always report it (voice-agent platforms) do so
     /// whatever this says. Off by default: detection delays the greeting.
     pub detect_voicemail: bool,
+    /// Apply the built-in rules of each lead's jurisdiction (hours, caps,
+    /// the abandoned-call hold; `crate::jurisdiction`) on top of the
+    /// campaign's own. On by default; off only when asked for.
+    pub jurisdiction_rules: bool,
+    /// Debt collection (Reg F): at most 7 calls per lead in any 7 days,
+    /// and none within 7 days after an answered call. Off by default.
+    pub debt_collection: bool,
 }
 
 impl CampaignSettings {
     /// Defaults for everything but the name: UTC, all day, no start date,
     /// no default region, the default retry policy, no local hours, no
-    /// pacing, no voicemail detection.
+    /// pacing, no voicemail detection, jurisdiction rules on, not debt
+    /// collection.
     pub fn new(name: &str) -> Result<Self, SettingsError> {
         Ok(CampaignSettings {
             name: text::required_name("campaign name", name)?,
@@ -95,6 +103,8 @@ impl CampaignSettings {
             dial_delay_ms: None,
             provider: ProviderSettings::default(),
             detect_voicemail: false,
+            jurisdiction_rules: true,
+            debt_collection: false,
         })
     }
 

@@ -6,9 +6,12 @@
 //!
 //! - a picked lead is queued (if it is not already) and dialed in one
 //!   decision, so the hopper never holds a lead the dialer forgot;
-//! - a picked lead whose number is on its owner's do-not-call list is
-//!   marked do-not-call instead, and no call starts: the list is checked
-//!   again at dial time, whatever the hopper said when the lead was picked;
+//! - the number dialed is the lead's next number in turn that may be
+//!   dialed now (`crate::eligibility::choose_number`);
+//! - a picked lead all of whose numbers are on its owner's do-not-call
+//!   list is marked do-not-call instead, and no call starts: the list is
+//!   checked again at dial time, whatever the hopper said when the lead
+//!   was picked;
 //! - a call the provider refused is a failed call, carrying the provider's
 //!   message;
 //! - only the first word on a call's end counts: a second end, or an
@@ -17,10 +20,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::campaign::Campaign;
+use crate::eligibility::{choose_number, eligibility};
 use crate::error::DomainError;
 use crate::events::Event;
 use crate::ids::CallId;
 use crate::lead::{self, CallReport, Lead, LeadCommand, ReportedCallState};
+use crate::policy::Owner;
 use crate::status::{CallOutcome, LeadStatus};
 
 /// The reason recorded when the do-not-call list stops a dial.
@@ -39,32 +44,36 @@ pub enum ProviderSignal {
     Report(CallReport),
 }
 
-/// Dials `lead` now with `call_id`: queue-then-dial, or do-not-call when
-/// `number_on_dnc`.
+/// Dials `lead` now with `call_id`: queue-then-dial its next dialable
+/// number, or do-not-call when every number is on `owner`'s list.
 pub fn dial_now(
     lead: &Lead,
     campaign: &Campaign,
-    number_on_dnc: bool,
+    owner: &Owner<'_>,
     call_id: CallId,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
-    if number_on_dnc {
+    if lead.phones().all(|phone| owner.is_dnc(phone)) {
         let reason = DNC_AT_DIAL_REASON.to_owned();
-        return lead::decide(lead, campaign, LeadCommand::MarkDnc { reason }, now);
+        return lead::decide_with(lead, campaign, owner, LeadCommand::MarkDnc { reason }, now);
     }
+    lead::not_eligible(lead, eligibility(lead, campaign, owner, now))?;
+    let phone = choose_number(lead, campaign, owner, now)
+        .ok_or(DomainError::LeadNotYetEligible { id: lead.id, until: now })?;
     let mut events = Vec::new();
     let mut current = lead.clone();
     if current.status != LeadStatus::Queued {
-        let queued = lead::decide(&current, campaign, LeadCommand::Queue, now)?;
+        let queued = lead::decide_with(&current, campaign, owner, LeadCommand::Queue, now)?;
         for event in &queued {
             lead::evolve_in_place(&mut current, event);
         }
         events.extend(queued);
     }
-    events.extend(lead::decide(
+    events.extend(lead::decide_with(
         &current,
         campaign,
-        LeadCommand::Dial { call_id },
+        owner,
+        LeadCommand::Dial { call_id, phone },
         now,
     )?);
     Ok(events)
@@ -115,7 +124,7 @@ mod tests {
         // given an active campaign with a new lead
         let (campaign, lead) = active_with_one_lead();
         // when the dialer dials it
-        let events = dial_now(&lead, &campaign, false, call_id(1), t0()).unwrap();
+        let events = dial_now(&lead, &campaign, &Owner::detached(), call_id(1), t0()).unwrap();
         // then it is queued, then dialed as attempt 1
         assert_eq!(
             events,
@@ -142,7 +151,7 @@ mod tests {
     fn a_queued_lead_is_only_dialed() {
         let (campaign, lead) = active_with_one_lead();
         let queued = run(&lead, &campaign, LeadCommand::Queue, t0());
-        let events = dial_now(&queued, &campaign, false, call_id(1), t0()).unwrap();
+        let events = dial_now(&queued, &campaign, &Owner::detached(), call_id(1), t0()).unwrap();
         assert!(matches!(events.as_slice(), [Event::LeadDialed(_)]));
     }
 
@@ -153,7 +162,14 @@ mod tests {
         let (campaign, lead) = active_with_one_lead();
         let queued = run(&lead, &campaign, LeadCommand::Queue, t0());
         // when the dialer dials it
-        let events = dial_now(&queued, &campaign, true, call_id(1), t0()).unwrap();
+        let policy = crate::policy::ContactPolicy::default();
+        let dnc = std::collections::BTreeSet::from([lead.phone.clone()]);
+        let owner = Owner {
+            policy: &policy,
+            dnc: &dnc,
+            numbers: &crate::policy::NoHistory,
+        };
+        let events = dial_now(&queued, &campaign, &owner, call_id(1), t0()).unwrap();
         // then it is marked do-not-call, and no call starts
         assert_eq!(
             events,
@@ -172,7 +188,7 @@ mod tests {
         let (campaign, lead) = active_with_one_lead();
         let dialing = dialed(&lead, &campaign, call_id(1), t0());
         // when the dialer would dial it again, then the domain refuses
-        assert!(dial_now(&dialing, &campaign, false, call_id(2), t0()).is_err());
+        assert!(dial_now(&dialing, &campaign, &Owner::detached(), call_id(2), t0()).is_err());
     }
 
     #[test]

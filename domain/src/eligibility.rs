@@ -6,13 +6,21 @@
 //! - its status (for a queued lead, the status it was queued from) is
 //!   `new`; or `callback` and the callback time has come; or an outcome
 //!   the retry policy retries, with attempts left in the round and the
-//!   retry delay passed since the outcome (the shorter dropped delay for
-//!   `dropped`);
+//!   retry delay passed since the outcome (the status's own delay when it
+//!   has one, the dropped delay for `dropped`);
 //! - the campaign's start date has come;
 //! - fewer than `attempts_per_day_max` dials in the 24 hours before;
-//! - the campaign's calling window is open, and the lead's local calling
-//!   hours (when the campaign sets them and the lead's zone is known).
+//! - for a debt-collection campaign (Reg F), fewer than 7 dials in the 7
+//!   days before, and no answered call in the 7 days before;
+//! - the campaign's calling window is open;
+//! - and one of its numbers may be dialed: a number not on the owner's
+//!   do-not-call list, whose own rules are open (the campaign's local
+//!   hours in the lead's zone, its jurisdiction's hours, the owner's
+//!   holidays) and whose caps are not reached (the owner's caps per
+//!   number, its jurisdiction's cap, the abandoned-call hold), counted over
+//!   every campaign of the owner.
 //!
+//! The strictest of all rules wins, since every one must be open.
 //! [`Eligibility::NotBefore`] gives the earliest instant at which all the
 //! time-based conditions hold together, as things stand;
 //! [`Eligibility::Never`] means waiting alone will not make it eligible.
@@ -22,14 +30,18 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::campaign::Campaign;
+use crate::jurisdiction::NumberPlace;
 use crate::lead::Lead;
+use crate::phone::PhoneNumber;
+use crate::policy::Owner;
 use crate::status::{CampaignStatus, LeadStatus};
-use crate::time::CallingWindow;
+use crate::time::{ClosedDates, LocalWindow, WeekWindow, Zone};
 
-/// How many times the campaign and local windows are intersected before
-/// giving up: each round moves at least to the next opening of one of
-/// them, so a few weeks of openings are tried.
-const WINDOW_ROUNDS_MAX: usize = 64;
+/// Dials allowed to one lead in any 7 days by a debt-collection campaign.
+pub const DEBT_COLLECTION_CALLS_MAX: usize = 7;
+/// The window of the debt-collection cap, and the quiet period after an
+/// answered call: 7 days.
+pub const DEBT_COLLECTION_DAYS: i64 = 7;
 
 /// Whether a lead may be dialed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -68,7 +80,10 @@ pub enum NeverReason {
         /// The policy's maximum.
         max: u32,
     },
-    /// The campaign window and the lead's local hours never overlap.
+    /// Every number of the lead is on the do-not-call list.
+    AllNumbersOnDnc,
+    /// The campaign window and the hours that apply to the lead's numbers
+    /// never overlap.
     NoCommonCallingHours,
 }
 
@@ -86,15 +101,164 @@ impl fmt::Display for NeverReason {
             NeverReason::AttemptsExhausted { attempts, max } => {
                 write!(f, "it was dialed {attempts} times, the maximum is {max}")
             }
+            NeverReason::AllNumbersOnDnc => {
+                f.write_str("every one of its numbers is on the do-not-call list")
+            }
             NeverReason::NoCommonCallingHours => f.write_str(
-                "the campaign's calling window and the lead's local calling hours never overlap",
+                "the campaign's calling window and the hours that apply to its numbers never overlap",
             ),
         }
     }
 }
 
-/// Whether `lead` may be dialed at `now` under `campaign`'s rules.
-pub fn eligibility(lead: &Lead, campaign: &Campaign, now: DateTime<Utc>) -> Eligibility {
+/// The rules of one of a lead's numbers, as things stand.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct NumberRules {
+    /// Its index in [`Lead::phones`].
+    pub index: usize,
+    /// The number.
+    pub phone: PhoneNumber,
+    /// When a call to it may start, besides the campaign's window: the
+    /// campaign's local hours in the lead's zone, its jurisdiction's hours,
+    /// the owner's holidays.
+    pub windows: Vec<LocalWindow>,
+    /// When its caps stop holding it back (the owner's caps per number,
+    /// its jurisdiction's cap, the abandoned-call hold); `None`: not held.
+    pub free_at: Option<DateTime<Utc>>,
+}
+
+impl NumberRules {
+    /// The earliest instant at or after `from` at which the number may be
+    /// dialed within `campaign`'s window.
+    pub fn first_opening(&self, campaign: &Campaign, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let from = self.free_at.map_or(from, |free| free.max(from));
+        let mut windows = Vec::with_capacity(self.windows.len() + 1);
+        windows.push(LocalWindow::Daily(campaign.calling_window()));
+        windows.extend(self.windows.iter().cloned());
+        crate::time::first_opening_of_all(&windows, from)
+    }
+
+    /// Whether its own windows are all open at `now` (caps aside).
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        self.windows.iter().all(|window| window.is_open(now))
+    }
+}
+
+/// The rules of each of the lead's numbers that is not on the owner's
+/// do-not-call list, in the order its next attempt tries them.
+pub fn number_rules(lead: &Lead, campaign: &Campaign, owner: &Owner<'_>) -> Vec<NumberRules> {
+    lead.phones_in_turn()
+        .filter(|(_, phone)| !owner.is_dnc(phone))
+        .map(|(index, phone)| rules_of_number(lead, campaign, owner, index, phone))
+        .collect()
+}
+
+fn rules_of_number(
+    lead: &Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+    index: usize,
+    phone: &PhoneNumber,
+) -> NumberRules {
+    let place = NumberPlace::of(phone);
+    let own_zones: Vec<Zone> = match lead.timezone {
+        Some(zone) => vec![zone],
+        None => place.zones.clone(),
+    };
+    let settings = &campaign.settings;
+    let mut windows = Vec::new();
+    if let Some(hours) = settings.local_hours {
+        windows.extend(
+            own_zones
+                .iter()
+                .map(|zone| LocalWindow::Daily(hours.in_zone(*zone))),
+        );
+    }
+    let history = owner.numbers.history(phone);
+    let mut free_at: Option<DateTime<Utc>> = None;
+    let mut hold = |until: Option<DateTime<Utc>>| {
+        free_at = free_at.max(until);
+    };
+    if settings.jurisdiction_rules {
+        for rule in place.rules() {
+            let zones: Vec<Zone> = if own_zones.is_empty() {
+                rule.zones.iter().map(|tz| Zone::from_tz(*tz)).collect()
+            } else {
+                own_zones.clone()
+            };
+            let (weekday, weekend) = rule.hours();
+            windows.extend(zones.into_iter().map(|zone| {
+                if rule.has_weekend_hours() {
+                    LocalWindow::Week(WeekWindow {
+                        zone,
+                        weekday,
+                        weekend,
+                    })
+                } else {
+                    LocalWindow::Daily(weekday.in_zone(zone))
+                }
+            }));
+            if let (Some(cap), Some(history)) = (rule.cap, history) {
+                hold(history.cap_lifts_at(cap));
+            }
+            if let (Some(hours), Some(history)) = (rule.abandoned_hold_hours, history) {
+                hold(
+                    history
+                        .last_abandoned_at()
+                        .map(|at| at + Duration::hours(i64::from(hours))),
+                );
+            }
+        }
+    }
+    if let Some(history) = history {
+        for cap in &owner.policy.per_number {
+            hold(history.cap_lifts_at(*cap));
+        }
+    }
+    if let Some(region) = place.country {
+        let dates = owner.policy.holidays_of(region);
+        if !dates.is_empty() {
+            let zones = if own_zones.is_empty() {
+                vec![settings.timezone]
+            } else {
+                own_zones
+            };
+            windows.extend(zones.into_iter().map(|zone| {
+                LocalWindow::Closed(ClosedDates {
+                    zone,
+                    dates: dates.clone(),
+                })
+            }));
+        }
+    }
+    dedup(&mut windows);
+    NumberRules {
+        index,
+        phone: phone.clone(),
+        windows,
+        free_at,
+    }
+}
+
+/// Removes repeated windows, keeping the first of each.
+fn dedup(windows: &mut Vec<LocalWindow>) {
+    let mut kept: Vec<LocalWindow> = Vec::with_capacity(windows.len());
+    for window in windows.drain(..) {
+        if !kept.contains(&window) {
+            kept.push(window);
+        }
+    }
+    *windows = kept;
+}
+
+/// Whether `lead` may be dialed at `now` under `campaign`'s rules and its
+/// owner's.
+pub fn eligibility(
+    lead: &Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+    now: DateTime<Utc>,
+) -> Eligibility {
     if campaign.status != CampaignStatus::Active {
         return Eligibility::Never(NeverReason::CampaignNotActive(campaign.status));
     }
@@ -102,20 +266,56 @@ pub fn eligibility(lead: &Lead, campaign: &Campaign, now: DateTime<Utc>) -> Elig
         Ok(ready_at) => ready_at.map_or(now, |at| at.max(now)),
         Err(reason) => return Eligibility::Never(reason),
     };
-    match first_common_opening(
-        campaign.calling_window(),
-        lead.local_window(campaign),
-        earliest,
-    ) {
+    let numbers = number_rules(lead, campaign, owner);
+    if numbers.is_empty() {
+        return Eligibility::Never(NeverReason::AllNumbersOnDnc);
+    }
+    match numbers
+        .iter()
+        .filter_map(|number| number.first_opening(campaign, earliest))
+        .min()
+    {
         Some(at) if at <= now => Eligibility::Eligible,
         Some(at) => Eligibility::NotBefore(at),
         None => Eligibility::Never(NeverReason::NoCommonCallingHours),
     }
 }
 
+/// The number the lead's next attempt dials at `now`: the first, in turn,
+/// that may be dialed now. `None` when the lead is not eligible.
+pub fn choose_number(
+    lead: &Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+    now: DateTime<Utc>,
+) -> Option<PhoneNumber> {
+    if !eligibility(lead, campaign, owner, now).is_eligible() {
+        return None;
+    }
+    number_rules(lead, campaign, owner)
+        .into_iter()
+        .find(|number| number.first_opening(campaign, now) == Some(now))
+        .map(|number| number.phone)
+}
+
+/// Whether `phone`, one of the lead's numbers, may be dialed at `now` as
+/// far as the number's own rules go (do-not-call, caps, hours).
+pub fn number_dialable(
+    lead: &Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+    phone: &PhoneNumber,
+    now: DateTime<Utc>,
+) -> bool {
+    number_rules(lead, campaign, owner)
+        .iter()
+        .any(|number| &number.phone == phone && number.first_opening(campaign, now) == Some(now))
+}
+
 /// When the lead itself is ready to be dialed, whatever its campaign's
-/// status and calling windows: its status and retry delay, its callback
-/// time, the campaign's start date and the daily attempts cap. `Ok(None)`
+/// status and calling windows and whatever its numbers' own rules: its
+/// status and retry delay, its callback time, the campaign's start date,
+/// the daily attempts cap and the debt-collection limits. `Ok(None)`
 /// means at any time; `Err` says why waiting will never do.
 ///
 /// The hopper indexes leads by this instant, and applies the campaign's
@@ -126,6 +326,7 @@ pub fn ready_at(lead: &Lead, campaign: &Campaign) -> Result<Option<DateTime<Utc>
         status_ready,
         campaign.starts_at(),
         daily_cap_lifts_at(lead, campaign),
+        debt_collection_lifts_at(lead, campaign),
     ]
     .into_iter()
     .flatten()
@@ -173,6 +374,24 @@ fn status_ready_at(lead: &Lead, campaign: &Campaign) -> Result<Option<DateTime<U
     }
 }
 
+/// When the debt-collection limits (Reg F) stop holding the lead back: 7
+/// days after the oldest of its last 7 dials, and 7 days after its last
+/// answered call.
+fn debt_collection_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>> {
+    if !campaign.settings.debt_collection {
+        return None;
+    }
+    let period = Duration::days(DEBT_COLLECTION_DAYS);
+    let cap = lead
+        .recent_dials
+        .len()
+        .checked_sub(DEBT_COLLECTION_CALLS_MAX)
+        .and_then(|index| lead.recent_dials.get(index))
+        .map(|oldest| *oldest + period);
+    let quiet = lead.last_answered_at.map(|answered| answered + period);
+    cap.max(quiet)
+}
+
 /// When the `attempts_per_day_max` cap stops holding the lead back: 24
 /// hours after the oldest of the last `cap` dials.
 fn daily_cap_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>> {
@@ -181,30 +400,6 @@ fn daily_cap_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>>
     lead.recent_dials
         .get(index)
         .map(|oldest| *oldest + Duration::hours(24))
-}
-
-/// The earliest instant at or after `from` at which the campaign window
-/// and, if any, the lead's local window are both open.
-pub fn first_common_opening(
-    campaign: CallingWindow,
-    local: Option<CallingWindow>,
-    from: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let mut at = from;
-    for _ in 0..WINDOW_ROUNDS_MAX {
-        at = campaign.next_open(at)?;
-        let Some(local) = local else {
-            return Some(at);
-        };
-        if local.is_open(at) {
-            return Some(at);
-        }
-        at = local.next_open(at)?;
-        if campaign.is_open(at) {
-            return Some(at);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -157,6 +157,13 @@ pub enum ActorError {
 /// A setting out of its allowed range.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SettingsError {
+    /// A delay per status for a status that has none (`dropped`, or one
+    /// that is never retried).
+    #[error("retry.delay_minutes_by_status cannot set `{status}`: only retried statuses other than dropped (which has dropped_delay_minutes) have their own delay")]
+    StatusDelayNotAllowed {
+        /// The status.
+        status: crate::status::LeadStatus,
+    },
     /// `max_attempts` outside 1..=max.
     #[error("max attempts must be between 1 and {max}, not {value}")]
     MaxAttemptsOutOfRange {
@@ -211,6 +218,18 @@ pub enum SettingsError {
         /// The most allowed.
         max: usize,
     },
+    /// A cap of a contact policy out of range.
+    #[error("a cap per number must allow 1 to {calls_max_limit} calls in 1 to {window_hours_max} hours, not {calls_max} in {window_hours}")]
+    CapOutOfRange {
+        /// Calls given.
+        calls_max: u32,
+        /// Hours given.
+        window_hours: u32,
+        /// The most calls allowed.
+        calls_max_limit: u32,
+        /// The longest window allowed.
+        window_hours_max: u32,
+    },
     /// A concurrent calls limit outside 1..=max.
     #[error("the concurrent calls limit must be between 1 and {max}, not {value}")]
     ConcurrentCallsOutOfRange {
@@ -237,6 +256,23 @@ pub enum DomainError {
     Settings(#[from] SettingsError),
 
     // --- campaigns ---
+    /// A dial of a number that is not the lead's.
+    #[error("{phone} is not a number of lead {id}")]
+    NotTheLeadsNumber {
+        /// The lead.
+        id: LeadId,
+        /// The number.
+        phone: crate::phone::PhoneNumber,
+    },
+    /// A dial of a number that may not be dialed now (do-not-call, capped,
+    /// outside its hours).
+    #[error("{phone} of lead {id} may not be dialed now")]
+    NumberNotDialable {
+        /// The lead.
+        id: LeadId,
+        /// The number.
+        phone: crate::phone::PhoneNumber,
+    },
     /// No such campaign.
     #[error("campaign {0} does not exist")]
     CampaignNotFound(CampaignId),

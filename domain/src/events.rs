@@ -41,9 +41,14 @@ use crate::time::Zone;
 pub const SCHEMA_VERSION_CURRENT: u16 = 1;
 /// The schema version of `CampaignCreated` and `CampaignUpdated`, which
 /// carry [`crate::campaign::CampaignSettings`]: 2 since the retry policy's
-/// dropped-call delay may be left unset, 3 since `detect_voicemail`.
-/// Versions 1 and 2 are upcast.
-pub const SCHEMA_VERSION_CAMPAIGN_SETTINGS: u16 = 3;
+/// dropped-call delay may be left unset, 3 since `detect_voicemail`, 4
+/// since delays per status, `jurisdiction_rules` and `debt_collection`.
+/// Older versions are upcast.
+pub const SCHEMA_VERSION_CAMPAIGN_SETTINGS: u16 = 4;
+
+/// The schema version of `LeadImported`: 2 since a lead may carry other
+/// numbers (`alt_phones`). Version 1 is upcast with none.
+pub const SCHEMA_VERSION_LEAD_IMPORTED: u16 = 2;
 
 /// The stream an event belongs to: one per aggregate instance.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
@@ -235,6 +240,8 @@ pub struct LeadImported {
     /// When.
     #[serde(with = "instant")]
     pub at: DateTime<Utc>,
+    /// Its other numbers, in the order given (at most 4).
+    pub alt_phones: Vec<PhoneNumber>,
 }
 
 /// Why a lead is never dialed.
@@ -526,6 +533,18 @@ pub struct DncAdded {
     pub at: DateTime<Utc>,
 }
 
+/// A user's contact policy was replaced.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ContactPolicySet {
+    /// The user.
+    pub user_id: UserId,
+    /// The new policy, in full.
+    pub policy: crate::policy::ContactPolicy,
+    /// When.
+    #[serde(with = "instant")]
+    pub at: DateTime<Utc>,
+}
+
 /// A number was removed from a user's do-not-call list.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct DncRemoved {
@@ -595,7 +614,7 @@ payload_in!(Lead(lead_id): LeadImported, LeadSkipped, LeadQueued, LeadUnqueued, 
     CallPlaced, CallEnded, CallReclaimed, LeadCancelled, LeadRecycled, LeadDispositioned,
     LeadMarkedDnc);
 payload_in!(User(user_id): UserCreated, UserLimitChanged, ContactAdded, ContactDeleted,
-    DncAdded, DncRemoved);
+    DncAdded, DncRemoved, ContactPolicySet);
 payload_in!(Subscription(subscription_id): SubscriptionCreated, SubscriptionDeleted);
 
 macro_rules! events {
@@ -685,7 +704,7 @@ events! {
     /// A campaign was archived (deleted from lists, history kept).
     CampaignArchived(CampaignTransition),
     /// A lead was added to a campaign.
-    LeadImported(LeadImported),
+    LeadImported(LeadImported) = SCHEMA_VERSION_LEAD_IMPORTED,
     /// A lead was skipped at import (duplicate or do-not-call).
     LeadSkipped(LeadSkipped),
     /// A lead entered the hopper.
@@ -736,6 +755,8 @@ events! {
     SubscriptionCreated(SubscriptionCreated),
     /// A webhook subscription was deleted.
     SubscriptionDeleted(SubscriptionDeleted),
+    /// A user's contact policy was replaced.
+    ContactPolicySet(ContactPolicySet),
 }
 
 impl Event {
@@ -809,7 +830,8 @@ impl Event {
             | Event::DncAdded(_)
             | Event::DncRemoved(_)
             | Event::SubscriptionCreated(_)
-            | Event::SubscriptionDeleted(_) => None,
+            | Event::SubscriptionDeleted(_)
+            | Event::ContactPolicySet(_) => None,
         }
     }
 
@@ -855,6 +877,12 @@ fn upcast<'de, D: Deserializer<'de>>(
             .map(|old| Event::CampaignCreated(old.into())),
         ("CampaignUpdated", 2) => v2::CampaignUpdated::deserialize(deserializer)
             .map(|old| Event::CampaignUpdated(old.into())),
+        ("LeadImported", 1) => v1::LeadImported::deserialize(deserializer)
+            .map(|old| Event::LeadImported(old.into())),
+        ("CampaignCreated", 3) => v3::CampaignCreated::deserialize(deserializer)
+            .map(|old| Event::CampaignCreated(old.into())),
+        ("CampaignUpdated", 3) => v3::CampaignUpdated::deserialize(deserializer)
+            .map(|old| Event::CampaignUpdated(old.into())),
         (name, version) if Event::TYPE_NAMES.contains(&name) => Err(serde::de::Error::custom(
             format_args!("{name} has no schema version {version}"),
         )),
@@ -867,13 +895,15 @@ fn upcast<'de, D: Deserializer<'de>>(
 /// Payloads as schema version 1 wrote them, where they differ from today's.
 /// Field order is the encoding: these never change.
 mod v1 {
+    use std::collections::BTreeMap;
+
     use chrono::{DateTime, NaiveDate, Utc};
     use serde::Deserialize;
 
     use super::instant;
     use crate::campaign::{CampaignSettings, ProviderSettings};
-    use crate::ids::{CampaignId, UserId};
-    use crate::phone::Region;
+    use crate::ids::{CampaignId, ContactId, LeadId, UserId};
+    use crate::phone::{PhoneNumber, Region};
     use crate::retry::RetryPolicyV1;
     use crate::time::{DailyHours, Zone};
 
@@ -936,6 +966,40 @@ mod v1 {
         at: DateTime<Utc>,
     }
 
+    /// A lead with one number.
+    #[derive(Deserialize)]
+    pub(super) struct LeadImported {
+        campaign_id: CampaignId,
+        lead_id: LeadId,
+        sequence: u64,
+        phone: PhoneNumber,
+        name: Option<String>,
+        priority: i32,
+        timezone: Option<Zone>,
+        contact_id: Option<ContactId>,
+        fields: BTreeMap<String, String>,
+        #[serde(with = "instant")]
+        at: DateTime<Utc>,
+    }
+
+    impl From<LeadImported> for super::LeadImported {
+        fn from(v1: LeadImported) -> Self {
+            super::LeadImported {
+                campaign_id: v1.campaign_id,
+                lead_id: v1.lead_id,
+                sequence: v1.sequence,
+                phone: v1.phone,
+                name: v1.name,
+                priority: v1.priority,
+                timezone: v1.timezone,
+                contact_id: v1.contact_id,
+                fields: v1.fields,
+                at: v1.at,
+                alt_phones: Vec::new(),
+            }
+        }
+    }
+
     impl From<CampaignUpdated> for super::CampaignUpdated {
         fn from(v1: CampaignUpdated) -> Self {
             super::CampaignUpdated {
@@ -958,7 +1022,7 @@ mod v2 {
     use crate::campaign::{CampaignSettings, ProviderSettings};
     use crate::ids::{CampaignId, UserId};
     use crate::phone::Region;
-    use crate::retry::RetryPolicy;
+    use crate::retry::RetryPolicyV3;
     use crate::time::{DailyHours, Zone};
 
     #[derive(Deserialize)]
@@ -968,7 +1032,7 @@ mod v2 {
         pub(super) hours: DailyHours,
         pub(super) start_date: Option<NaiveDate>,
         pub(super) default_region: Option<Region>,
-        pub(super) retry: RetryPolicy,
+        pub(super) retry: RetryPolicyV3,
         pub(super) local_hours: Option<DailyHours>,
         pub(super) dial_delay_ms: Option<u32>,
         pub(super) provider: ProviderSettings,
@@ -976,7 +1040,7 @@ mod v2 {
 
     impl From<Settings> for CampaignSettings {
         fn from(v2: Settings) -> Self {
-            CampaignSettings {
+            super::v3::Settings {
                 name: v2.name,
                 timezone: v2.timezone,
                 hours: v2.hours,
@@ -988,6 +1052,7 @@ mod v2 {
                 provider: v2.provider,
                 detect_voicemail: false,
             }
+            .into()
         }
     }
 
@@ -1025,6 +1090,93 @@ mod v2 {
                 campaign_id: v2.campaign_id,
                 settings: v2.settings.into(),
                 at: v2.at,
+            }
+        }
+    }
+}
+
+/// Payloads as schema version 3 wrote them: settings without delays per
+/// status, `jurisdiction_rules` (read as on: the legal default) and
+/// `debt_collection` (read as off). Field order is the encoding: these
+/// never change.
+mod v3 {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use serde::Deserialize;
+
+    use super::instant;
+    use crate::campaign::{CampaignSettings, ProviderSettings};
+    use crate::ids::{CampaignId, UserId};
+    use crate::phone::Region;
+    use crate::retry::RetryPolicyV3;
+    use crate::time::{DailyHours, Zone};
+
+    #[derive(Deserialize)]
+    pub(super) struct Settings {
+        pub(super) name: String,
+        pub(super) timezone: Zone,
+        pub(super) hours: DailyHours,
+        pub(super) start_date: Option<NaiveDate>,
+        pub(super) default_region: Option<Region>,
+        pub(super) retry: RetryPolicyV3,
+        pub(super) local_hours: Option<DailyHours>,
+        pub(super) dial_delay_ms: Option<u32>,
+        pub(super) provider: ProviderSettings,
+        pub(super) detect_voicemail: bool,
+    }
+
+    impl From<Settings> for CampaignSettings {
+        fn from(v3: Settings) -> Self {
+            CampaignSettings {
+                name: v3.name,
+                timezone: v3.timezone,
+                hours: v3.hours,
+                start_date: v3.start_date,
+                default_region: v3.default_region,
+                retry: v3.retry.into(),
+                local_hours: v3.local_hours,
+                dial_delay_ms: v3.dial_delay_ms,
+                provider: v3.provider,
+                detect_voicemail: v3.detect_voicemail,
+                jurisdiction_rules: true,
+                debt_collection: false,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct CampaignCreated {
+        campaign_id: CampaignId,
+        owner: UserId,
+        settings: Settings,
+        #[serde(with = "instant")]
+        at: DateTime<Utc>,
+    }
+
+    impl From<CampaignCreated> for super::CampaignCreated {
+        fn from(v3: CampaignCreated) -> Self {
+            super::CampaignCreated {
+                campaign_id: v3.campaign_id,
+                owner: v3.owner,
+                settings: v3.settings.into(),
+                at: v3.at,
+            }
+        }
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct CampaignUpdated {
+        campaign_id: CampaignId,
+        settings: Settings,
+        #[serde(with = "instant")]
+        at: DateTime<Utc>,
+    }
+
+    impl From<CampaignUpdated> for super::CampaignUpdated {
+        fn from(v3: CampaignUpdated) -> Self {
+            super::CampaignUpdated {
+                campaign_id: v3.campaign_id,
+                settings: v3.settings.into(),
+                at: v3.at,
             }
         }
     }

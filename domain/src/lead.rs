@@ -1,4 +1,9 @@
-//! The lead aggregate: one phone number in one campaign, and its calls.
+//! The lead aggregate: one person in one campaign, reachable on up to five
+//! numbers (the main one first), and its calls.
+//!
+//! Each attempt dials the lead's next number in turn, skipping numbers
+//! that cannot be dialed at that moment (`crate::eligibility` decides
+//! which); attempts and the attempt maximum count per lead.
 //!
 //! A call is an attempt of a lead: `LeadDialed` opens it (call id, attempt
 //! number), one call-ended event (or `CallReclaimed`) closes it. A lead has
@@ -36,11 +41,15 @@ use crate::ids::{CallId, CampaignId, ContactId, LeadId};
 use crate::phone::PhoneNumber;
 use crate::status::{CallOutcome, Disposition, LeadCategory, LeadStatus};
 use crate::text;
-use crate::time::{CallingWindow, Zone};
+use crate::policy::Owner;
+use crate::time::Zone;
 
-/// How many recent dial times a lead remembers, for the daily cap. Above
-/// the largest cap allowed, so the cap is always checkable.
+/// How many recent dial times a lead remembers, for the daily cap and the
+/// debt-collection cap. Above the largest cap allowed, so every cap is
+/// always checkable.
 const RECENT_DIALS_KEPT: usize = 64;
+/// Numbers one lead may carry: the main one and four others.
+pub const LEAD_PHONES_MAX: usize = 5;
 
 /// A call that has been dialed and has not ended.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -62,8 +71,12 @@ pub struct Lead {
     pub id: LeadId,
     /// Its campaign.
     pub campaign_id: CampaignId,
-    /// Its number.
+    /// Its main number.
     pub phone: PhoneNumber,
+    /// Its other numbers, in the order given.
+    pub alt_phones: Vec<PhoneNumber>,
+    /// Which of [`Lead::phones`] its last call dialed.
+    pub last_phone_index: Option<u8>,
     /// The person's name.
     pub name: Option<String>,
     /// Higher is dialed first.
@@ -88,6 +101,8 @@ pub struct Lead {
     pub round_attempts: u32,
     /// Calls answered.
     pub answered_count: u32,
+    /// When a call to it was last answered.
+    pub last_answered_at: Option<DateTime<Utc>>,
     /// When it was last dialed.
     pub last_dial_attempt: Option<DateTime<Utc>>,
     /// How its last call ended.
@@ -168,6 +183,30 @@ pub struct DialOrder {
 }
 
 impl Lead {
+    /// Every number, the main one first.
+    pub fn phones(&self) -> impl Iterator<Item = &PhoneNumber> + Clone {
+        std::iter::once(&self.phone).chain(self.alt_phones.iter())
+    }
+
+    /// Every number with its index, in the order its next attempt tries
+    /// them: from the one after the number last dialed, round.
+    pub fn phones_in_turn(&self) -> impl Iterator<Item = (usize, &PhoneNumber)> {
+        let count = 1 + self.alt_phones.len();
+        let first = self
+            .last_phone_index
+            .map_or(0, |last| (usize::from(last) + 1) % count);
+        let phones: Vec<&PhoneNumber> = self.phones().collect();
+        (0..count).filter_map(move |offset| {
+            let index = (first + offset) % count;
+            phones.get(index).map(|phone| (index, *phone))
+        })
+    }
+
+    /// Whether `phone` is one of its numbers.
+    pub fn has_phone(&self, phone: &PhoneNumber) -> bool {
+        self.phones().any(|own| own == phone)
+    }
+
     /// The status whose rules apply: for a queued lead, the one it was
     /// queued from.
     pub fn effective_status(&self) -> LeadStatus {
@@ -189,19 +228,6 @@ impl Lead {
         }
     }
 
-    /// Its zone for local calling hours: its own, else its number's when
-    /// the number's country has a single zone.
-    pub fn local_zone(&self) -> Option<Zone> {
-        self.timezone.or_else(|| self.phone.single_zone())
-    }
-
-    /// The campaign's local calling hours in this lead's zone, when both
-    /// are known.
-    pub fn local_window(&self, campaign: &Campaign) -> Option<CallingWindow> {
-        let hours = campaign.settings.local_hours?;
-        Some(hours.in_zone(self.local_zone()?))
-    }
-
     /// Its place in the hopper.
     pub fn dial_order(&self) -> DialOrder {
         let dropped_retry = self.effective_status() == LeadStatus::Dropped;
@@ -218,9 +244,10 @@ impl Lead {
     pub fn next_eligible_at(
         &self,
         campaign: &Campaign,
+        owner: &Owner<'_>,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
-        match eligibility(self, campaign, now) {
+        match eligibility(self, campaign, owner, now) {
             Eligibility::Eligible => Some(now),
             Eligibility::NotBefore(at) => Some(at),
             Eligibility::Never(_) => None,
@@ -334,10 +361,13 @@ pub enum LeadCommand {
         /// Why, e.g. "campaign paused".
         reason: String,
     },
-    /// Start a call. It must be queued and eligible now.
+    /// Start a call to one of its numbers. It must be queued and eligible
+    /// now.
     Dial {
         /// A new call id.
         call_id: CallId,
+        /// The number to dial: one of the lead's.
+        phone: PhoneNumber,
     },
     /// The provider accepted the call.
     RecordCallPlaced {
@@ -388,10 +418,26 @@ pub enum LeadCommand {
     },
 }
 
-/// Decides what a command on a lead records, under its campaign's rules.
+/// Decides what a command on a lead records, under its campaign's rules,
+/// for an owner whose cross-campaign facts are not at hand
+/// ([`Owner::detached`]). Queueing and dialing need them: the dialer and
+/// the plans that queue decide those with [`decide_with`].
 pub fn decide(
     lead: &Lead,
     campaign: &Campaign,
+    command: LeadCommand,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    decide_with(lead, campaign, &Owner::detached(), command, now)
+}
+
+/// Decides what a command on a lead records, under its campaign's rules
+/// and its owner's (contact policy, do-not-call list, dials of each number
+/// across campaigns).
+pub fn decide_with(
+    lead: &Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
     command: LeadCommand,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
@@ -404,7 +450,7 @@ pub fn decide(
     }
     let ids = (lead.campaign_id, lead.id);
     match command {
-        LeadCommand::Queue => queue(lead, campaign, now),
+        LeadCommand::Queue => queue(lead, campaign, owner, now),
         LeadCommand::Unqueue { reason } => {
             let reason = required_reason(&reason)?;
             match (lead.status, lead.queued_from) {
@@ -421,7 +467,7 @@ pub fn decide(
                 }),
             }
         }
-        LeadCommand::Dial { call_id } => dial(lead, campaign, call_id, now),
+        LeadCommand::Dial { call_id, phone } => dial(lead, campaign, owner, call_id, phone, now),
         LeadCommand::RecordCallPlaced {
             call_id,
             provider_call_id,
@@ -481,7 +527,8 @@ fn required_reason(reason: &str) -> Result<String, DomainError> {
     Ok(reason.to_owned())
 }
 
-fn not_eligible(lead: &Lead, eligibility: Eligibility) -> Result<(), DomainError> {
+/// The error for a lead that may not be dialed now, or `Ok` when it may.
+pub(crate) fn not_eligible(lead: &Lead, eligibility: Eligibility) -> Result<(), DomainError> {
     match eligibility {
         Eligibility::Eligible => Ok(()),
         Eligibility::NotBefore(until) => {
@@ -494,14 +541,19 @@ fn not_eligible(lead: &Lead, eligibility: Eligibility) -> Result<(), DomainError
     }
 }
 
-fn queue(lead: &Lead, campaign: &Campaign, now: DateTime<Utc>) -> Result<Vec<Event>, DomainError> {
+fn queue(
+    lead: &Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
     lead.not_in_flight()?;
     lead.cancelled_or_barred()?;
     if lead.status == LeadStatus::Queued {
         return Err(DomainError::LeadAlreadyQueued(lead.id));
     }
     lead.not_final(campaign)?;
-    not_eligible(lead, eligibility(lead, campaign, now))?;
+    not_eligible(lead, eligibility(lead, campaign, owner, now))?;
     Ok(vec![Event::LeadQueued(LeadQueued {
         campaign_id: lead.campaign_id,
         lead_id: lead.id,
@@ -513,7 +565,9 @@ fn queue(lead: &Lead, campaign: &Campaign, now: DateTime<Utc>) -> Result<Vec<Eve
 fn dial(
     lead: &Lead,
     campaign: &Campaign,
+    owner: &Owner<'_>,
     call_id: CallId,
+    phone: PhoneNumber,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
     lead.not_in_flight()?;
@@ -528,13 +582,19 @@ fn dial(
     if lead.calls.contains(&call_id) {
         return Err(DomainError::DuplicateCallId(call_id));
     }
-    not_eligible(lead, eligibility(lead, campaign, now))?;
+    if !lead.has_phone(&phone) {
+        return Err(DomainError::NotTheLeadsNumber { id: lead.id, phone });
+    }
+    not_eligible(lead, eligibility(lead, campaign, owner, now))?;
+    if !crate::eligibility::number_dialable(lead, campaign, owner, &phone, now) {
+        return Err(DomainError::NumberNotDialable { id: lead.id, phone });
+    }
     Ok(vec![Event::LeadDialed(LeadDialed {
         campaign_id: lead.campaign_id,
         lead_id: lead.id,
         call_id,
         attempt: lead.dial_attempts + 1,
-        phone: lead.phone.clone(),
+        phone,
         at: now,
     })])
 }
@@ -721,6 +781,8 @@ pub fn evolve(state: Option<Lead>, event: &Event) -> Option<Lead> {
                 id: imported.lead_id,
                 campaign_id: imported.campaign_id,
                 phone: imported.phone.clone(),
+                alt_phones: imported.alt_phones.clone(),
+                last_phone_index: None,
                 name: imported.name.clone(),
                 priority: imported.priority,
                 timezone: imported.timezone,
@@ -732,6 +794,7 @@ pub fn evolve(state: Option<Lead>, event: &Event) -> Option<Lead> {
                 dial_attempts: 0,
                 round_attempts: 0,
                 answered_count: 0,
+                last_answered_at: None,
                 last_dial_attempt: None,
                 dial_result: None,
                 last_result_at: None,
@@ -789,6 +852,8 @@ fn apply(lead: &mut Lead, event: &Event) {
                 provider_call_id: None,
             });
             lead.calls.push(e.call_id);
+            let index = lead.phones().position(|phone| *phone == e.phone);
+            lead.last_phone_index = index.and_then(|index| u8::try_from(index).ok());
             lead.recent_dials.push(e.at);
             if lead.recent_dials.len() > RECENT_DIALS_KEPT {
                 lead.recent_dials.remove(0);
@@ -832,6 +897,7 @@ fn end_call(lead: &mut Lead, call_id: CallId, outcome: CallOutcome, at: DateTime
     lead.last_result_at = Some(at);
     if outcome == CallOutcome::Answered {
         lead.answered_count += 1;
+        lead.last_answered_at = Some(at);
     }
     // A lead marked do-not-call while its call was ringing stays
     // do-not-call; only a lead still dialing takes the outcome's status.

@@ -33,6 +33,19 @@ const INPUT_DIGITS_MAX: usize = 18;
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Region(CountryId);
 
+impl Region {
+    /// The ISO 3166-1 alpha-2 code (`IN`).
+    pub fn code(&self) -> &str {
+        self.0.as_ref()
+    }
+
+    /// The region of an ISO code as libphonenumber's metadata writes it,
+    /// without the checks of parsing user input.
+    pub(crate) fn from_code(code: &str) -> Option<Region> {
+        CountryId::from_str(code).ok().map(Region)
+    }
+}
+
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0.as_ref())

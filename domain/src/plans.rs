@@ -20,7 +20,8 @@ use crate::eligibility::eligibility;
 use crate::error::DomainError;
 use crate::events::{Event, LeadImported, LeadSkipped, LeadsImported, SkipReason};
 use crate::ids::{ContactId, LeadId};
-use crate::lead::{self, Lead, LeadCommand};
+use crate::lead::{self, Lead, LeadCommand, LEAD_PHONES_MAX};
+use crate::policy::Owner;
 use crate::phone::PhoneNumber;
 use crate::status::{LeadCategory, LeadStatus};
 use crate::text;
@@ -48,6 +49,9 @@ pub struct LeadInput {
     pub fields: BTreeMap<String, String>,
     /// The saved contact this row comes from.
     pub contact_id: Option<ContactId>,
+    /// Other numbers as written (CSV `phone2`…`phone5`, JSON
+    /// `alt_phones`); empty ones are ignored.
+    pub alt_phones: Vec<String>,
 }
 
 /// A row that was refused.
@@ -163,12 +167,11 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
             }
         };
         let lead_id = next_lead_id();
-        let skip = match existing
-            .get(&parsed.phone)
-            .or_else(|| seen.get(&parsed.phone))
-        {
+        let numbers = || std::iter::once(&parsed.phone).chain(parsed.alt_phones.iter());
+        let duplicate_of = numbers().find_map(|phone| existing.get(phone).or_else(|| seen.get(phone)));
+        let skip = match duplicate_of {
             Some(of) => Some(SkipReason::Duplicate { of: *of }),
-            None if is_dnc(&parsed.phone) => Some(SkipReason::Dnc),
+            None if numbers().all(&is_dnc) => Some(SkipReason::Dnc),
             None => None,
         };
         match skip {
@@ -176,7 +179,9 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
             Some(SkipReason::Dnc) => summary.dnc += 1,
             None => {
                 summary.imported += 1;
-                seen.insert(parsed.phone.clone(), lead_id);
+                for phone in numbers() {
+                    seen.insert(phone.clone(), lead_id);
+                }
             }
         }
         lead_events.push(Event::LeadImported(LeadImported {
@@ -190,6 +195,7 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
             contact_id: parsed.contact_id,
             fields: parsed.fields.clone(),
             at: now,
+            alt_phones: parsed.alt_phones.clone(),
         }));
         if let Some(reason) = skip {
             lead_events.push(Event::LeadSkipped(LeadSkipped {
@@ -219,6 +225,7 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
 #[derive(Clone, Debug)]
 struct ParsedRow {
     phone: PhoneNumber,
+    alt_phones: Vec<PhoneNumber>,
     name: Option<String>,
     priority: i32,
     timezone: Option<Zone>,
@@ -234,6 +241,32 @@ fn parse_row(
     let invalid = |error: String| (crate::ids::echo(&row.phone), error);
     let phone = PhoneNumber::parse(&row.phone, default_region)
         .map_err(|error| invalid(error.to_string()))?;
+    let written: Vec<&str> = row
+        .alt_phones
+        .iter()
+        .map(|text| text.trim())
+        .filter(|text| !text.is_empty())
+        .collect();
+    if written.len() > LEAD_PHONES_MAX - 1 {
+        return Err(invalid(format!(
+            "a lead has at most {} other numbers, not {}",
+            LEAD_PHONES_MAX - 1,
+            written.len()
+        )));
+    }
+    let mut alt_phones: Vec<PhoneNumber> = Vec::with_capacity(written.len());
+    for (index, text) in written.into_iter().enumerate() {
+        let other = PhoneNumber::parse(text, default_region).map_err(|error| {
+            invalid(format!(
+                "phone{} `{}`: {error}",
+                index + 2,
+                crate::ids::echo(text)
+            ))
+        })?;
+        if other != phone && !alt_phones.contains(&other) {
+            alt_phones.push(other);
+        }
+    }
     let name = text::optional("name", row.name.as_deref(), text::NAME_BYTES_MAX)
         .map_err(|error| invalid(error.to_string()))?;
     let timezone = match row.timezone.as_deref().map(str::trim) {
@@ -257,6 +290,7 @@ fn parse_row(
     };
     Ok(ParsedRow {
         phone,
+        alt_phones,
         name,
         priority,
         timezone,
@@ -285,6 +319,7 @@ pub fn contacts_as_rows(
                 timezone: contact.timezone.map(|zone| zone.name().to_owned()),
                 fields: BTreeMap::new(),
                 contact_id: Some(contact.id),
+                alt_phones: Vec::new(),
             })
         })
         .collect()
@@ -308,16 +343,25 @@ fn after(campaign: &Campaign, events: &[Event]) -> Option<Campaign> {
 }
 
 /// Queues every lead in `leads` that is eligible at `now` under
-/// `campaign` and not queued already.
+/// `campaign` and `owner`, and not queued already.
 fn queue_eligible(
     campaign: &Campaign,
+    owner: &Owner<'_>,
     leads: &[Lead],
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
     let mut events = Vec::new();
     for lead in leads {
-        if lead.status != LeadStatus::Queued && eligibility(lead, campaign, now).is_eligible() {
-            events.extend(lead::decide(lead, campaign, LeadCommand::Queue, now)?);
+        if lead.status != LeadStatus::Queued
+            && eligibility(lead, campaign, owner, now).is_eligible()
+        {
+            events.extend(lead::decide_with(
+                lead,
+                campaign,
+                owner,
+                LeadCommand::Queue,
+                now,
+            )?);
         }
     }
     Ok(events)
@@ -329,6 +373,7 @@ fn queue_eligible(
 /// the campaign's leads.
 pub fn start(
     campaign: &Campaign,
+    owner: &Owner<'_>,
     leads: &[Lead],
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
@@ -345,7 +390,7 @@ pub fn start(
         });
     }
     let started = after(campaign, &events).ok_or(DomainError::CampaignNotFound(campaign.id))?;
-    events.extend(queue_eligible(&started, leads, now)?);
+    events.extend(queue_eligible(&started, owner, leads, now)?);
     Ok(events)
 }
 
@@ -380,13 +425,14 @@ pub fn pause(
 /// them and their delay has passed.
 pub fn resume(
     campaign: &Campaign,
+    owner: &Owner<'_>,
     leads: &[Lead],
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
     check_leads(campaign, leads)?;
     let mut events = campaign::decide(campaign, CampaignCommand::Resume, now)?;
     let resumed = after(campaign, &events).ok_or(DomainError::CampaignNotFound(campaign.id))?;
-    events.extend(queue_eligible(&resumed, leads, now)?);
+    events.extend(queue_eligible(&resumed, owner, leads, now)?);
     Ok(events)
 }
 
@@ -532,9 +578,12 @@ pub fn delete_contact(
     Ok(events)
 }
 
-/// Adds a number to a user's do-not-call list and marks each of the
-/// number's leads do-not-call. `leads` are the leads with that number in
-/// the user's campaigns. Already listed: only unmarked leads are marked.
+/// Adds a number to a user's do-not-call list: from then on no campaign
+/// of the user dials it. Each lead with that number and no other number
+/// off the list is marked do-not-call (out of every hopper); a lead with
+/// another number left is dialed on that one. `leads` are the leads with
+/// that number in the user's campaigns. Already listed: only unmarked
+/// leads are marked.
 pub fn add_dnc(
     user: &User,
     phone: &PhoneNumber,
@@ -550,8 +599,9 @@ pub fn add_dnc(
         },
         now,
     )?;
-    for lead in leads.iter().filter(|lead| &lead.phone == phone) {
-        if lead.status != LeadStatus::Dnc {
+    let listed = |number: &PhoneNumber| number == phone || user.is_dnc(number);
+    for lead in leads.iter().filter(|lead| lead.has_phone(phone)) {
+        if lead.status != LeadStatus::Dnc && lead.phones().all(listed) {
             events.push(Event::LeadMarkedDnc(crate::events::LeadMarkedDnc {
                 campaign_id: lead.campaign_id,
                 lead_id: lead.id,
@@ -559,6 +609,47 @@ pub fn add_dnc(
                 at: now,
             }));
         }
+    }
+    Ok(events)
+}
+
+/// A `dnc` disposition: the person asked not to be called again. The lead
+/// is marked do-not-call, and the number its last call dialed goes on the
+/// user's do-not-call list, so that no campaign of the user dials it
+/// again ([`add_dnc`]). `leads` are the leads with that number in the
+/// user's campaigns.
+pub fn dnc_disposition(
+    user: &User,
+    lead: &Lead,
+    campaign: &Campaign,
+    leads: &[Lead],
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    let number = lead
+        .last_phone_index
+        .and_then(|index| lead.phones().nth(usize::from(index)))
+        .unwrap_or(&lead.phone)
+        .clone();
+    let mut events = add_dnc(
+        user,
+        &number,
+        Some("dnc disposition".to_owned()),
+        leads,
+        now,
+    )?;
+    let marked = events
+        .iter()
+        .any(|event| matches!(event, Event::LeadMarkedDnc(e) if e.lead_id == lead.id));
+    if !marked {
+        events.extend(lead::decide(
+            lead,
+            campaign,
+            LeadCommand::Dispose {
+                disposition: lead::DispositionRequest::Dnc,
+                note: None,
+            },
+            now,
+        )?);
     }
     Ok(events)
 }

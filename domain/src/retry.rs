@@ -1,6 +1,8 @@
 //! The retry policy: which call outcomes are retried, after how long, and
 //! how many times.
 
+use std::collections::BTreeMap;
+
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +46,9 @@ pub const RETRYABLE_STATUSES: [LeadStatus; 6] = [
 ///   again at each recycle.
 /// - At most `attempts_per_day_max` dials of the lead in any 24 hours,
 ///   when set.
+/// - A status may have its own delay (`delay_minutes_by_status`, e.g. busy
+///   after 15 minutes, no answer after 4 hours), which overrides
+///   `delay_minutes` for it; `dropped` keeps its own dropped delay.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct RetryPolicy {
     delay_minutes: u32,
@@ -54,6 +59,9 @@ pub struct RetryPolicy {
     #[serde(default)]
     dropped_delay_minutes: Option<u32>,
     attempts_per_day_max: Option<u32>,
+    /// A delay per retried status, overriding `delay_minutes`.
+    #[serde(default)]
+    delay_minutes_by_status: BTreeMap<LeadStatus, u32>,
 }
 
 impl Default for RetryPolicy {
@@ -66,6 +74,7 @@ impl Default for RetryPolicy {
             statuses: RETRYABLE_STATUSES.to_vec(),
             dropped_delay_minutes: None,
             attempts_per_day_max: None,
+            delay_minutes_by_status: BTreeMap::new(),
         }
     }
 }
@@ -144,6 +153,23 @@ impl RetryPolicy {
         Ok(self)
     }
 
+    /// Sets the delay of each status given, replacing any set before. A
+    /// status must be one a policy may retry, and not `dropped`, which has
+    /// its own delay ([`RetryPolicy::with_dropped_delay_minutes`]).
+    pub fn with_delay_minutes_by_status(
+        mut self,
+        delays: BTreeMap<LeadStatus, u32>,
+    ) -> Result<Self, SettingsError> {
+        for (status, minutes) in &delays {
+            if !RETRYABLE_STATUSES.contains(status) || *status == LeadStatus::Dropped {
+                return Err(SettingsError::StatusDelayNotAllowed { status: *status });
+            }
+            check_delay("retry delay of a status", *minutes)?;
+        }
+        self.delay_minutes_by_status = delays;
+        Ok(self)
+    }
+
     /// Checks a policy that did not come through the constructors (e.g.
     /// deserialized from a request body).
     pub fn validate(&self) -> Result<(), SettingsError> {
@@ -153,8 +179,14 @@ impl RetryPolicy {
             None => policy,
         };
         policy
-            .with_attempts_per_day_max(self.attempts_per_day_max)
+            .with_attempts_per_day_max(self.attempts_per_day_max)?
+            .with_delay_minutes_by_status(self.delay_minutes_by_status.clone())
             .map(|_| ())
+    }
+
+    /// The delays set per status.
+    pub fn delay_minutes_by_status(&self) -> &BTreeMap<LeadStatus, u32> {
+        &self.delay_minutes_by_status
     }
 
     /// Minutes to wait before a retry.
@@ -201,7 +233,10 @@ impl RetryPolicy {
         let minutes = if status == LeadStatus::Dropped {
             self.dropped_delay_minutes()
         } else {
-            self.delay_minutes
+            self.delay_minutes_by_status
+                .get(&status)
+                .copied()
+                .unwrap_or(self.delay_minutes)
         };
         Duration::minutes(i64::from(minutes))
     }
@@ -243,6 +278,44 @@ impl From<RetryPolicyV1> for RetryPolicy {
             dropped_delay_minutes: Some(v1.dropped_delay_minutes)
                 .filter(|&minutes| minutes != DROPPED_RETRY_DELAY_MINUTES_DEFAULT),
             attempts_per_day_max: v1.attempts_per_day_max,
+            delay_minutes_by_status: BTreeMap::new(),
+        }
+    }
+}
+
+/// [`RetryPolicy`] as versions 2 and 3 of the campaign events stored it,
+/// before delays per status; read only to upcast old events.
+#[derive(Deserialize)]
+pub(crate) struct RetryPolicyV3 {
+    delay_minutes: u32,
+    max_attempts: u32,
+    statuses: Vec<LeadStatus>,
+    dropped_delay_minutes: Option<u32>,
+    attempts_per_day_max: Option<u32>,
+}
+
+impl From<RetryPolicyV1> for RetryPolicyV3 {
+    fn from(v1: RetryPolicyV1) -> Self {
+        let policy = RetryPolicy::from(v1);
+        RetryPolicyV3 {
+            delay_minutes: policy.delay_minutes,
+            max_attempts: policy.max_attempts,
+            statuses: policy.statuses,
+            dropped_delay_minutes: policy.dropped_delay_minutes,
+            attempts_per_day_max: policy.attempts_per_day_max,
+        }
+    }
+}
+
+impl From<RetryPolicyV3> for RetryPolicy {
+    fn from(v3: RetryPolicyV3) -> Self {
+        RetryPolicy {
+            delay_minutes: v3.delay_minutes,
+            max_attempts: v3.max_attempts,
+            statuses: v3.statuses,
+            dropped_delay_minutes: v3.dropped_delay_minutes,
+            attempts_per_day_max: v3.attempts_per_day_max,
+            delay_minutes_by_status: BTreeMap::new(),
         }
     }
 }
@@ -250,6 +323,36 @@ impl From<RetryPolicyV1> for RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_with_its_own_delay_waits_that_long_and_the_others_the_default() {
+        // given busy after 15 minutes and no answer after 4 hours
+        let delays = BTreeMap::from([(LeadStatus::Busy, 15), (LeadStatus::NoAnswer, 240)]);
+        let policy = RetryPolicy::new(60, 3, &RETRYABLE_STATUSES)
+            .and_then(|p| p.with_delay_minutes_by_status(delays))
+            .unwrap();
+        // then each status waits its own delay, the others the policy's
+        assert_eq!(policy.delay_after(LeadStatus::Busy), Duration::minutes(15));
+        assert_eq!(policy.delay_after(LeadStatus::NoAnswer), Duration::hours(4));
+        assert_eq!(policy.delay_after(LeadStatus::Failed), Duration::hours(1));
+        // and the dropped delay stays its own
+        assert_eq!(policy.delay_after(LeadStatus::Dropped), Duration::minutes(5));
+    }
+
+    #[test]
+    fn a_delay_for_dropped_or_a_final_status_is_refused() {
+        for status in [LeadStatus::Dropped, LeadStatus::Answered, LeadStatus::New] {
+            let delays = BTreeMap::from([(status, 15)]);
+            assert_eq!(
+                RetryPolicy::default().with_delay_minutes_by_status(delays),
+                Err(SettingsError::StatusDelayNotAllowed { status })
+            );
+        }
+        let too_long = BTreeMap::from([(LeadStatus::Busy, RETRY_DELAY_MINUTES_MAX + 1)]);
+        assert!(RetryPolicy::default()
+            .with_delay_minutes_by_status(too_long)
+            .is_err());
+    }
 
     #[test]
     fn defaults_match_the_product() {

@@ -63,7 +63,7 @@ impl Zone {
 
     /// Every instant at which the local wall clock shows `time` on `date`,
     /// or, for a skipped time, the instant the gap ends. At most two.
-    fn instants(&self, date: NaiveDate, time: NaiveTime) -> [Option<DateTime<Utc>>; 2] {
+    pub(crate) fn instants(&self, date: NaiveDate, time: NaiveTime) -> [Option<DateTime<Utc>>; 2] {
         let local = date.and_time(time);
         match self.0.from_local_datetime(&local) {
             LocalResult::Single(at) => [Some(at.with_timezone(&Utc)), None],
@@ -77,7 +77,7 @@ impl Zone {
 
     /// The instants in `[from, from + days)` at which the zone's UTC offset
     /// changes (daylight-saving transitions), to the second.
-    fn offset_changes(&self, from: DateTime<Utc>, days: i64) -> Vec<DateTime<Utc>> {
+    pub(crate) fn offset_changes(&self, from: DateTime<Utc>, days: i64) -> Vec<DateTime<Utc>> {
         use chrono::Offset;
         const DAY_SECS: i64 = 24 * 60 * 60;
         let offset_at = |secs: i64| {
@@ -351,6 +351,165 @@ impl CallingWindow {
             .filter(|candidate| *candidate > now && self.is_open(*candidate))
             .min()
     }
+}
+
+/// Hours that differ between weekdays (Monday to Friday) and weekends,
+/// in a zone: e.g. Canada's 09:00–21:30 on weekdays, 10:00–18:00 on
+/// weekends. Each day's hours are read on that local date.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct WeekWindow {
+    /// The zone.
+    pub zone: Zone,
+    /// Monday to Friday.
+    pub weekday: DailyHours,
+    /// Saturday and Sunday.
+    pub weekend: DailyHours,
+}
+
+impl WeekWindow {
+    fn hours_on(&self, date: NaiveDate) -> DailyHours {
+        use chrono::Datelike;
+        match date.weekday() {
+            chrono::Weekday::Sat | chrono::Weekday::Sun => self.weekend,
+            _ => self.weekday,
+        }
+    }
+
+    /// Whether a call may start at `now`. Hours crossing midnight are read
+    /// on the date they start.
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        let local = now.with_timezone(&self.zone.tz());
+        let (date, time) = (local.date_naive(), local.time());
+        let today = self.hours_on(date);
+        if today.is_all_day() {
+            return true;
+        }
+        if today.crosses_midnight() {
+            if time >= today.start.time() {
+                return true;
+            }
+        } else if today.contains(time) {
+            return true;
+        }
+        // Early morning: yesterday's hours may cross midnight.
+        let yesterday = date
+            .pred_opt()
+            .map(|d| self.hours_on(d))
+            .unwrap_or(today);
+        yesterday.crosses_midnight() && time < yesterday.end.time()
+    }
+
+    /// The earliest instant at or after `now` at which it is open.
+    pub fn next_open(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.is_open(now) {
+            return Some(now);
+        }
+        let today = now.with_timezone(&self.zone.tz()).date_naive();
+        let dates = (-1..=8).filter_map(|days| today.checked_add_signed(Duration::days(days)));
+        let starts = dates
+            .clone()
+            .flat_map(|date| {
+                let start = self.hours_on(date).start.time();
+                let midnight = NaiveTime::MIN;
+                [self.zone.instants(date, start), self.zone.instants(date, midnight)]
+            })
+            .flatten()
+            .flatten();
+        let changes = self.zone.offset_changes(now, SEARCH_DAYS);
+        starts
+            .chain(changes)
+            .filter(|candidate| *candidate > now && self.is_open(*candidate))
+            .min()
+    }
+}
+
+/// Local dates on which no call starts, in a zone (holidays).
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ClosedDates {
+    /// The zone whose local date is read.
+    pub zone: Zone,
+    /// The dates, sorted.
+    pub dates: Vec<NaiveDate>,
+}
+
+/// How many consecutive closed dates are skipped at most.
+const CLOSED_DATES_RUN_MAX: i64 = 400;
+
+impl ClosedDates {
+    /// Whether `now` falls on an open date.
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        let date = now.with_timezone(&self.zone.tz()).date_naive();
+        self.dates.binary_search(&date).is_err()
+    }
+
+    /// The earliest instant at or after `now` on an open date: the start of
+    /// the first open date.
+    pub fn next_open(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        if self.is_open(now) {
+            return Some(now);
+        }
+        let today = now.with_timezone(&self.zone.tz()).date_naive();
+        (1..=CLOSED_DATES_RUN_MAX)
+            .filter_map(|days| today.checked_add_signed(Duration::days(days)))
+            .find(|date| self.dates.binary_search(date).is_err())
+            .and_then(|date| self.zone.first_instant(date, NaiveTime::MIN))
+    }
+}
+
+/// One local condition on when a call may start: daily hours, weekday and
+/// weekend hours, or closed dates, each in a zone.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum LocalWindow {
+    /// The same hours every day.
+    Daily(CallingWindow),
+    /// Weekday and weekend hours.
+    Week(WeekWindow),
+    /// Closed on some dates.
+    Closed(ClosedDates),
+}
+
+impl LocalWindow {
+    /// Whether a call may start at `now`.
+    pub fn is_open(&self, now: DateTime<Utc>) -> bool {
+        match self {
+            LocalWindow::Daily(window) => window.is_open(now),
+            LocalWindow::Week(window) => window.is_open(now),
+            LocalWindow::Closed(dates) => dates.is_open(now),
+        }
+    }
+
+    /// The earliest instant at or after `now` at which it is open.
+    pub fn next_open(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            LocalWindow::Daily(window) => window.next_open(now),
+            LocalWindow::Week(window) => window.next_open(now),
+            LocalWindow::Closed(dates) => dates.next_open(now),
+        }
+    }
+}
+
+/// How many times the windows are walked before giving up: each pass
+/// moves to the next opening of at least one of them.
+const OPENING_ROUNDS_MAX: usize = 64;
+
+/// The earliest instant at or after `from` at which every window is open;
+/// `None` when they never are together within the search.
+pub fn first_opening_of_all(windows: &[LocalWindow], from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut at = from;
+    for _ in 0..OPENING_ROUNDS_MAX {
+        let mut moved = false;
+        for window in windows {
+            let next = window.next_open(at)?;
+            if next > at {
+                at = next;
+                moved = true;
+            }
+        }
+        if !moved {
+            return Some(at);
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -8,10 +8,12 @@ use chrono::{DateTime, Utc};
 use crate::allocation::{CONCURRENT_CALLS_LIMIT_MAX, USER_CONCURRENT_CALLS_DEFAULT};
 use crate::error::{DomainError, SettingsError};
 use crate::events::{
-    ContactAdded, ContactDeleted, DncAdded, DncRemoved, Event, UserCreated, UserLimitChanged,
+    ContactAdded, ContactDeleted, ContactPolicySet, DncAdded, DncRemoved, Event, UserCreated,
+    UserLimitChanged,
 };
 use crate::ids::{ContactId, UserId};
 use crate::phone::PhoneNumber;
+use crate::policy::ContactPolicy;
 use crate::text;
 use crate::time::Zone;
 
@@ -50,6 +52,8 @@ pub struct User {
     pub contacts: BTreeMap<ContactId, Contact>,
     /// Their do-not-call list.
     pub dnc: BTreeSet<PhoneNumber>,
+    /// Their rules across all their campaigns.
+    pub contact_policy: ContactPolicy,
     /// When they were created.
     pub created_at: DateTime<Utc>,
 }
@@ -106,6 +110,11 @@ pub enum UserCommand {
     RemoveDnc {
         /// The number.
         phone: PhoneNumber,
+    },
+    /// Replace the contact policy (caps per number, holidays).
+    SetContactPolicy {
+        /// The new policy.
+        policy: ContactPolicy,
     },
 }
 
@@ -234,6 +243,17 @@ pub fn decide(
                 at: now,
             })
         }
+        UserCommand::SetContactPolicy { policy } => {
+            let policy = policy.validated()?;
+            if policy == user.contact_policy {
+                return Ok(Vec::new());
+            }
+            Event::ContactPolicySet(ContactPolicySet {
+                user_id,
+                policy,
+                at: now,
+            })
+        }
     };
     Ok(vec![event])
 }
@@ -251,6 +271,7 @@ pub fn evolve(state: Option<User>, event: &Event) -> Option<User> {
                 api_key_digest: created.api_key_digest.clone(),
                 contacts: BTreeMap::new(),
                 dnc: BTreeSet::new(),
+                contact_policy: ContactPolicy::default(),
                 created_at: created.at,
             }),
         };
@@ -280,6 +301,9 @@ pub fn evolve(state: Option<User>, event: &Event) -> Option<User> {
         }
         Event::DncRemoved(e) if e.user_id == user.id => {
             user.dnc.remove(&e.phone);
+        }
+        Event::ContactPolicySet(e) if e.user_id == user.id => {
+            user.contact_policy = e.policy.clone();
         }
         _ => {}
     }

@@ -2,9 +2,13 @@
 //!
 //! Each lead that can still be dialed is indexed by the instant it is
 //! *ready* (`leadline_domain::ready_at`: status, retry delay, callback
-//! time, start date, daily cap — not windows, not the campaign's status)
-//! and by its local zone when the campaign sets local calling hours.
-//! Leads whose ready instant has come sit in a per-zone set ordered by
+//! time, start date, daily cap, debt-collection limits — and, over its
+//! numbers, the earliest instant one of them is free of its caps; not
+//! windows, not the campaign's status) and by its *local key*: the local
+//! windows of each of its numbers (the campaign's local hours, its
+//! jurisdiction's hours, its owner's holidays, each in the lead's zones),
+//! shared by every lead with the same windows.
+//! Leads whose ready instant has come sit in a per-key set ordered by
 //! `DialOrder` (dropped retries, priority, named, FIFO); the others wait in
 //! a set ordered by ready instant and move over as the fold reaches their
 //! instant ([`Hopper::promote`], with each event's own time), so the
@@ -13,10 +17,13 @@
 //! "The next N eligible now" ([`Hopper::next_eligible`], a pure view that
 //! changes nothing) is then: nothing if the campaign is not
 //! active or its window is closed; otherwise a merge, in dial order, of the
-//! ready sets of the zones whose local hours are open — O(z log n) for z
-//! zones, not a scan — plus the few leads that became ready since the last
-//! event folded. This is exactly `leadline_domain::eligibility`
-//! (checked by a property test), computed without looking at every lead.
+//! ready sets of the keys that are open (one of the numbers' windows all
+//! open) — O(k log n) for k keys, not a scan — plus the few leads that
+//! became ready since the last event folded. For a lead with one number
+//! this is exactly `leadline_domain::eligibility` (checked by a property
+//! test); a lead with several numbers may be listed when one number is
+//! free of caps and another is inside its hours, so the dialer asks the
+//! domain about each lead it takes.
 
 use std::collections::BTreeSet;
 
@@ -24,9 +31,48 @@ use crate::hash::HashMap;
 
 use chrono::{DateTime, Utc};
 use leadline_domain::campaign::Campaign;
+use leadline_domain::eligibility::number_rules;
 use leadline_domain::lead::{DialOrder, Lead};
+use leadline_domain::policy::Owner;
 use leadline_domain::status::CampaignStatus;
-use leadline_domain::{LeadId, Zone};
+use leadline_domain::time::LocalWindow;
+use leadline_domain::LeadId;
+
+/// The local windows of each number of a lead; empty when one of its
+/// numbers has none (always open).
+pub type LocalKey = Vec<Vec<LocalWindow>>;
+
+/// A lead's place in the hopper, before its local key is interned.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Placement {
+    pub order: DialOrder,
+    /// When it is ready; `None`: ready at any time.
+    pub ready_at: Option<DateTime<Utc>>,
+    pub local: LocalKey,
+}
+
+impl Placement {
+    /// The lead's placement, or `None` when waiting will never make it
+    /// dialable (final, in flight, attempts used up, every number on the
+    /// do-not-call list …).
+    pub fn of(lead: &Lead, campaign: &Campaign, owner: &Owner<'_>) -> Option<Placement> {
+        let ready_at = leadline_domain::ready_at(lead, campaign).ok()?;
+        let numbers = number_rules(lead, campaign, owner);
+        // The lead is ready when one of its numbers is free of its caps.
+        let free_at = numbers.iter().map(|n| n.free_at).min()?;
+        let ready_at = ready_at.max(free_at);
+        let local = if numbers.iter().any(|n| n.windows.is_empty()) {
+            Vec::new()
+        } else {
+            numbers.into_iter().map(|n| n.windows).collect()
+        };
+        Some(Placement {
+            order: lead.dial_order(),
+            ready_at,
+            local,
+        })
+    }
+}
 
 /// Where one lead sits in the hopper.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -34,26 +80,8 @@ pub struct Entry {
     pub order: DialOrder,
     /// When it is ready; `None`: ready at any time.
     pub ready_at: Option<DateTime<Utc>>,
-    /// Its local zone, when the campaign sets local calling hours and the
-    /// zone is known.
-    pub zone: Option<Zone>,
-}
-
-impl Entry {
-    /// The lead's entry, or `None` when waiting will never make it
-    /// dialable (final, in flight, attempts used up …).
-    pub fn of(lead: &Lead, campaign: &Campaign) -> Option<Entry> {
-        let ready_at = leadline_domain::ready_at(lead, campaign).ok()?;
-        let zone = campaign
-            .settings
-            .local_hours
-            .and_then(|_| lead.local_zone());
-        Some(Entry {
-            order: lead.dial_order(),
-            ready_at,
-            zone,
-        })
-    }
+    /// Its interned local key; `None`: always open.
+    pub local: Option<u32>,
 }
 
 /// One lead as the hopper lists it.
@@ -69,18 +97,29 @@ pub struct HopperLead {
 #[derive(Clone, Default, Debug)]
 pub struct Hopper {
     entries: HashMap<LeadId, Entry>,
-    /// Leads ready by `promoted_to`, per zone, in dial order.
-    ready: HashMap<Option<Zone>, BTreeSet<(DialOrder, LeadId)>>,
+    /// The local keys in use, interned: leads share a handful of them.
+    keys: Vec<LocalKey>,
+    key_ids: HashMap<LocalKey, u32>,
+    /// Leads ready by `promoted_to`, per local key, in dial order.
+    ready: HashMap<Option<u32>, BTreeSet<(DialOrder, LeadId)>>,
     /// Leads ready only after `promoted_to`, by ready instant.
     waiting: BTreeSet<(DateTime<Utc>, LeadId)>,
     promoted_to: Option<DateTime<Utc>>,
 }
 
 /// Two hoppers are equal when they hold the same leads with the same
-/// entries; how far each was promoted does not matter.
+/// entries and local windows; how far each was promoted, and in which
+/// order keys were interned, does not matter.
 impl PartialEq for Hopper {
     fn eq(&self, other: &Self) -> bool {
-        self.entries == other.entries
+        self.entries.len() == other.entries.len()
+            && self.entries.iter().all(|(id, entry)| {
+                other.entries.get(id).is_some_and(|theirs| {
+                    entry.order == theirs.order
+                        && entry.ready_at == theirs.ready_at
+                        && self.key(entry.local) == other.key(theirs.local)
+                })
+            })
     }
 }
 
@@ -98,8 +137,36 @@ impl Hopper {
         self.entries.get(lead_id)
     }
 
+    /// The local windows of an interned key.
+    pub fn key(&self, id: Option<u32>) -> Option<&LocalKey> {
+        id.and_then(|id| self.keys.get(id as usize))
+    }
+
+    /// Places (or, with `None`, removes) a lead.
+    pub fn place(&mut self, lead_id: LeadId, placement: Option<Placement>) {
+        let entry = placement.map(|placement| {
+            let local = (!placement.local.is_empty()).then(|| self.intern(placement.local));
+            Entry {
+                order: placement.order,
+                ready_at: placement.ready_at,
+                local,
+            }
+        });
+        self.set(lead_id, entry);
+    }
+
+    fn intern(&mut self, key: LocalKey) -> u32 {
+        if let Some(id) = self.key_ids.get(&key) {
+            return *id;
+        }
+        let id = u32::try_from(self.keys.len()).unwrap_or(u32::MAX);
+        self.keys.push(key.clone());
+        self.key_ids.insert(key, id);
+        id
+    }
+
     /// Sets (or, with `None`, removes) a lead's entry.
-    pub fn set(&mut self, lead_id: LeadId, entry: Option<Entry>) {
+    fn set(&mut self, lead_id: LeadId, entry: Option<Entry>) {
         let old = match entry {
             Some(entry) => self.entries.insert(lead_id, entry),
             None => self.entries.remove(&lead_id),
@@ -126,7 +193,7 @@ impl Hopper {
     fn index(&mut self, lead_id: LeadId, entry: &Entry) {
         if self.is_ready(entry) {
             self.ready
-                .entry(entry.zone)
+                .entry(entry.local)
                 .or_default()
                 .insert((entry.order, lead_id));
         } else if let Some(at) = entry.ready_at {
@@ -135,10 +202,10 @@ impl Hopper {
     }
 
     fn unindex(&mut self, lead_id: LeadId, entry: &Entry) {
-        if let Some(set) = self.ready.get_mut(&entry.zone) {
+        if let Some(set) = self.ready.get_mut(&entry.local) {
             if set.remove(&(entry.order, lead_id)) {
                 if set.is_empty() {
-                    self.ready.remove(&entry.zone);
+                    self.ready.remove(&entry.local);
                 }
                 return;
             }
@@ -165,7 +232,7 @@ impl Hopper {
             self.waiting.pop_first();
             if let Some(entry) = self.entries.get(&lead_id).copied() {
                 self.ready
-                    .entry(entry.zone)
+                    .entry(entry.local)
                     .or_default()
                     .insert((entry.order, lead_id));
             }
@@ -194,7 +261,7 @@ impl Hopper {
         let sets: Vec<&BTreeSet<(DialOrder, LeadId)>> = self
             .ready
             .iter()
-            .filter(|(zone, _)| zone_open(campaign, **zone, now))
+            .filter(|(key, _)| self.local_open(**key, now))
             .map(|(_, set)| set)
             .collect();
         let mut eligible = merge(&sets, n, |id| self.due(id, now));
@@ -204,7 +271,7 @@ impl Hopper {
             .waiting
             .range(..=(now, LeadId::from_u128(u128::MAX)))
             .filter_map(|(_, id)| self.entries.get(id).map(|e| (e, *id)))
-            .filter(|(e, _)| zone_open(campaign, e.zone, now))
+            .filter(|(e, _)| self.local_open(e.local, now))
             .map(|(e, id)| (e.order, id))
             .collect();
         if !late.is_empty() {
@@ -256,6 +323,17 @@ impl Hopper {
             .map(|(at, _)| *at)
     }
 
+    /// Whether the windows of a local key are open at `now`: all the
+    /// windows of one of its numbers.
+    fn local_open(&self, key: Option<u32>, now: DateTime<Utc>) -> bool {
+        match self.key(key) {
+            None => true,
+            Some(numbers) => numbers
+                .iter()
+                .any(|windows| windows.iter().all(|window| window.is_open(now))),
+        }
+    }
+
     /// Every lead in the hopper with its entry (for checks and exports).
     pub fn entries(&self) -> impl Iterator<Item = (&LeadId, &Entry)> {
         self.entries.iter()
@@ -266,12 +344,6 @@ fn campaign_open(campaign: &Campaign, now: DateTime<Utc>) -> bool {
     campaign.status == CampaignStatus::Active && campaign.calling_window().is_open(now)
 }
 
-fn zone_open(campaign: &Campaign, zone: Option<Zone>, now: DateTime<Utc>) -> bool {
-    match (zone, campaign.settings.local_hours) {
-        (Some(zone), Some(hours)) => hours.in_zone(zone).is_open(now),
-        _ => true,
-    }
-}
 
 /// The first `n` items of several sorted sets that pass `keep`, in order.
 fn merge(

@@ -7,6 +7,7 @@ use crate::hash::HashMap;
 use chrono::{DateTime, Utc};
 use leadline_domain::campaign::{self, Campaign};
 use leadline_domain::lead::{self, Lead};
+use leadline_domain::policy::{NumberHistory, Owner};
 use leadline_domain::subscription::{self, Subscription};
 use leadline_domain::user::{self, User};
 use leadline_domain::{
@@ -15,7 +16,7 @@ use leadline_domain::{
 };
 use serde::Serialize;
 
-use crate::hopper::{Entry, Hopper};
+use crate::hopper::{Hopper, Placement};
 use crate::stats::{Contribution, Counters};
 
 /// A lead and the version of its stream.
@@ -33,7 +34,9 @@ pub struct CampaignEntry {
     pub version: u64,
     /// Its leads, in import order.
     pub leads: Vec<LeadId>,
-    /// The first lead imported with each number (duplicate detection).
+    /// The first lead imported with each number, its other numbers
+    /// included (duplicate detection, and the leads a number's dials or
+    /// opt-out change).
     pub phones: HashMap<PhoneNumber, LeadId>,
     /// Its calls, in dial order.
     pub calls: Vec<CallId>,
@@ -50,6 +53,20 @@ pub struct UserEntry {
     pub campaigns: Vec<CampaignId>,
     /// Their calls in flight now.
     pub in_flight: u32,
+    /// Each number they dialed: its dials and abandoned calls over all
+    /// their campaigns, for caps across campaigns.
+    pub numbers: HashMap<PhoneNumber, NumberHistory>,
+}
+
+impl UserEntry {
+    /// What the calling rules know of this user.
+    pub fn owner(&self) -> Owner<'_> {
+        Owner {
+            policy: &self.user.contact_policy,
+            dnc: &self.user.dnc,
+            numbers: &self.numbers,
+        }
+    }
 }
 
 /// A webhook subscription, its stream version, and where it starts.
@@ -97,7 +114,9 @@ pub struct CallRecord {
     pub lead_id: LeadId,
     pub campaign_id: CampaignId,
     pub user_id: UserId,
-    /// Which dial of the lead it was (the number dialed is the lead's).
+    /// The number dialed: one of the lead's.
+    pub phone: PhoneNumber,
+    /// Which dial of the lead it was.
     pub attempt: u32,
     pub status: CallStatus,
     pub started_at: DateTime<Utc>,
@@ -248,6 +267,15 @@ impl ReadModel {
             .collect()
     }
 
+    /// What the calling rules know of `user` (no policy, no list, no
+    /// dials when the user is unknown).
+    pub fn owner(&self, user: &UserId) -> Owner<'_> {
+        match self.users.get(user) {
+            Some(entry) => entry.owner(),
+            None => Owner::detached(),
+        }
+    }
+
     pub fn lead(&self, id: &LeadId) -> Option<&LeadEntry> {
         self.leads.get(id)
     }
@@ -341,7 +369,11 @@ impl ReadModel {
     }
 
     fn apply_user(&mut self, position: u64, id: UserId, version: u64, event: &Event) {
-        let old = self.users.remove(&id);
+        let mut old = self.users.remove(&id);
+        let numbers = old
+            .as_mut()
+            .map(|e| std::mem::take(&mut e.numbers))
+            .unwrap_or_default();
         let (campaigns, in_flight) = old
             .as_ref()
             .map(|e| (e.campaigns.clone(), e.in_flight))
@@ -359,8 +391,15 @@ impl ReadModel {
                         version,
                         campaigns,
                         in_flight,
+                        numbers,
                     },
                 );
+                match event {
+                    Event::DncAdded(e) => self.replace_number(id, &e.phone, None),
+                    Event::DncRemoved(e) => self.replace_number(id, &e.phone, None),
+                    Event::ContactPolicySet(_) => self.replace_all_of(id),
+                    _ => {}
+                }
             }
             None => self.anomaly(
                 position,
@@ -419,15 +458,92 @@ impl ReadModel {
         entry.counters = Counters::default();
         entry.counters.dials = dials;
         entry.hopper = Hopper::default();
+        let owner = self.owner(&entry.campaign.owner);
         for id in &entry.leads {
             if let Some(lead) = self.leads.get(id) {
                 let lead = &lead.lead;
                 entry
                     .counters
                     .shift(None, Some(Contribution::of(lead, &entry.campaign)));
-                entry.hopper.set(*id, Entry::of(lead, &entry.campaign));
+                entry
+                    .hopper
+                    .place(*id, Placement::of(lead, &entry.campaign, &owner));
             }
         }
+    }
+
+    /// Places again, in every campaign of `user`, the lead that has
+    /// `phone` among its numbers (but `except`): a dial, a dropped call or
+    /// an opt-out of a number changes when it may be dialed everywhere.
+    fn replace_number(&mut self, user: UserId, phone: &PhoneNumber, except: Option<LeadId>) {
+        let Some(user) = self.users.get(&user) else {
+            return;
+        };
+        let owner = user.owner();
+        for campaign_id in &user.campaigns {
+            let Some(entry) = self.campaigns.get_mut(campaign_id) else {
+                continue;
+            };
+            let Some(lead_id) = entry.phones.get(phone).copied() else {
+                continue;
+            };
+            if Some(lead_id) == except {
+                continue;
+            }
+            if let Some(lead) = self.leads.get(&lead_id) {
+                entry.hopper.place(
+                    lead_id,
+                    Placement::of(&lead.lead, &entry.campaign, &owner),
+                );
+            }
+        }
+    }
+
+    /// Places again every lead of `user` (its contact policy changed).
+    fn replace_all_of(&mut self, user: UserId) {
+        let Some(user) = self.users.get(&user) else {
+            return;
+        };
+        let owner = user.owner();
+        for campaign_id in &user.campaigns {
+            let Some(entry) = self.campaigns.get_mut(campaign_id) else {
+                continue;
+            };
+            for lead_id in &entry.leads {
+                if let Some(lead) = self.leads.get(lead_id) {
+                    entry.hopper.place(
+                        *lead_id,
+                        Placement::of(&lead.lead, &entry.campaign, &owner),
+                    );
+                }
+            }
+        }
+    }
+
+    /// The number whose history an event changes, with the change made:
+    /// a dial of it, or a call to it that dropped.
+    fn record_number(&mut self, owner: UserId, event: &Event) -> Option<PhoneNumber> {
+        let (phone, dropped_at, dialed_at) = match event {
+            Event::LeadDialed(dialed) => (dialed.phone.clone(), None, Some(dialed.at)),
+            Event::CallDropped(ended) => {
+                let phone = self.calls.get(&ended.call_id)?.phone.clone();
+                (phone, Some(ended.at), None)
+            }
+            _ => return None,
+        };
+        let history = self
+            .users
+            .get_mut(&owner)?
+            .numbers
+            .entry(phone.clone())
+            .or_default();
+        if let Some(at) = dialed_at {
+            history.record_dial(at);
+        }
+        if let Some(at) = dropped_at {
+            history.record_abandoned(at);
+        }
+        Some(phone)
     }
 
     fn apply_lead(&mut self, position: u64, id: LeadId, version: u64, event: &Event) {
@@ -449,6 +565,14 @@ impl ReadModel {
             return;
         };
         let owner = entry.campaign.owner;
+        let number = self.record_number(owner, event);
+        let Some(entry) = self.campaigns.get_mut(&campaign_id) else {
+            return;
+        };
+        let owner_view = match self.users.get(&owner) {
+            Some(user) => user.owner(),
+            None => Owner::detached(),
+        };
         let (before, was_in_flight, after, in_flight) = match self.leads.get_mut(&id) {
             Some(existing) => {
                 let before = Contribution::of(&existing.lead, &entry.campaign);
@@ -456,7 +580,9 @@ impl ReadModel {
                 lead::evolve_in_place(&mut existing.lead, event);
                 existing.version = version;
                 let lead = &existing.lead;
-                entry.hopper.set(id, Entry::of(lead, &entry.campaign));
+                entry
+                    .hopper
+                    .place(id, Placement::of(lead, &entry.campaign, &owner_view));
                 entry.hopper.promote(event.at());
                 (
                     Some(before),
@@ -473,10 +599,14 @@ impl ReadModel {
                     );
                     return;
                 };
-                entry.hopper.set(id, Entry::of(&lead, &entry.campaign));
+                entry
+                    .hopper
+                    .place(id, Placement::of(&lead, &entry.campaign, &owner_view));
                 entry.hopper.promote(event.at());
                 entry.leads.push(id);
-                entry.phones.entry(lead.phone.clone()).or_insert(id);
+                for phone in lead.phones() {
+                    entry.phones.entry(phone.clone()).or_insert(id);
+                }
                 let after = Contribution::of(&lead, &entry.campaign);
                 let in_flight = lead.in_flight.is_some();
                 self.leads.insert(id, LeadEntry { lead, version });
@@ -499,6 +629,9 @@ impl ReadModel {
             }
         }
         self.fold_call(event, owner);
+        if let Some(phone) = number {
+            self.replace_number(owner, &phone, Some(id));
+        }
     }
 
     /// The call log, from the same events as the lead.
@@ -513,6 +646,7 @@ impl ReadModel {
                         lead_id: dialed.lead_id,
                         campaign_id: dialed.campaign_id,
                         user_id: owner,
+                        phone: dialed.phone.clone(),
                         attempt: dialed.attempt,
                         status: CallStatus::Dialing,
                         started_at: dialed.at,

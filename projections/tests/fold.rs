@@ -18,7 +18,8 @@ use leadline_domain::{
     eligibility, user, Actor, CallId, CallOutcome, CampaignId, Event, LeadId, LeadStatus,
     PhoneNumber, RetryPolicy, StreamName, UserId,
 };
-use leadline_projections::hopper::Entry;
+use leadline_projections::hopper::Placement;
+use leadline_domain::eligibility::choose_number;
 use leadline_projections::model::CallStatus;
 use leadline_projections::runner::fold_all;
 use leadline_projections::{codec, ReadModel};
@@ -269,6 +270,7 @@ impl Driver {
                         timezone: tz.then(|| "Europe/London".to_string()),
                         fields: BTreeMap::from([("loan".to_string(), format!("L{p}"))]),
                         contact_id: None,
+                        alt_phones: Vec::new(),
                     })
                     .collect();
                 let mut ids = ids.into_iter();
@@ -288,10 +290,11 @@ impl Driver {
                     return;
                 };
                 let leads = self.leads_of(&id);
+                let owner = self.model.owner(&entry.campaign.owner);
                 match op {
-                    Op::Start(_) => plans::start(&entry.campaign, &leads, now),
+                    Op::Start(_) => plans::start(&entry.campaign, &owner, &leads, now),
                     Op::Pause(_) => plans::pause(&entry.campaign, &leads, None, now),
-                    Op::Resume(_) => plans::resume(&entry.campaign, &leads, now),
+                    Op::Resume(_) => plans::resume(&entry.campaign, &owner, &leads, now),
                     Op::Cancel(_) => plans::cancel(&entry.campaign, &leads, None, now),
                     _ => plans::complete(&entry.campaign, &leads, now),
                 }
@@ -316,8 +319,18 @@ impl Driver {
                     };
                     let mut lead = lead.lead.clone();
                     let mut events = Vec::new();
+                    let owner = self.model.owner(&entry.campaign.owner);
+                    let Some(phone) = choose_number(&lead, &entry.campaign, &owner, now) else {
+                        continue;
+                    };
                     if lead.status != LeadStatus::Queued {
-                        match lead::decide(&lead, &entry.campaign, LeadCommand::Queue, now) {
+                        match lead::decide_with(
+                            &lead,
+                            &entry.campaign,
+                            &owner,
+                            LeadCommand::Queue,
+                            now,
+                        ) {
                             Ok(queued) => {
                                 for e in &queued {
                                     lead = lead::evolve(Some(lead), e).expect("queued lead");
@@ -327,9 +340,13 @@ impl Driver {
                             Err(_) => continue,
                         }
                     }
-                    if let Ok(dialed) =
-                        lead::decide(&lead, &entry.campaign, LeadCommand::Dial { call_id }, now)
-                    {
+                    if let Ok(dialed) = lead::decide_with(
+                        &lead,
+                        &entry.campaign,
+                        &owner,
+                        LeadCommand::Dial { call_id, phone },
+                        now,
+                    ) {
                         events.extend(dialed);
                         self.commit(events);
                     }
@@ -538,10 +555,11 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
         for id in &entry.leads {
             let lead = &model.lead(id).expect("lead of campaign").lead;
             check_call_log(model, lead);
-            if Entry::of(lead, &entry.campaign).is_some() {
+            let owner = model.owner(&entry.campaign.owner);
+            if Placement::of(lead, &entry.campaign, &owner).is_some() {
                 hopper_should.push(*id);
             }
-            if eligibility(lead, &entry.campaign, now).is_eligible() {
+            if eligibility(lead, &entry.campaign, &owner, now).is_eligible() {
                 eligible_now.push((lead.dial_order(), *id));
             }
         }

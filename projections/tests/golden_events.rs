@@ -7,9 +7,12 @@
 //! once committed:
 //! - `events-v1.bin`: one event of each type the first version had, in its
 //!   schema versions (campaign settings v1);
-//! - `events-v2.bin`: one event of each type today, in today's schema
-//!   versions (campaign settings v3, `CallVoicemail`, the subscription
-//!   events).
+//! - `events-v2.bin`: one event of each type the second version had
+//!   (campaign settings v3, `CallVoicemail`, the subscription events);
+//! - `events-v3.bin`: one event of each type today, in today's schema
+//!   versions (campaign settings v4 with delays per status, jurisdiction
+//!   rules and debt collection; `LeadImported` v2 with other numbers;
+//!   `ContactPolicySet`).
 //!
 //! A change to an event that cannot read an old fixture fails here: add a
 //! new schema version and an upcast in the domain's `EventSeed` instead.
@@ -156,6 +159,7 @@ fn events_v1() -> Vec<Event> {
             contact_id: Some(contact_id),
             fields: BTreeMap::from([("loan_id".to_string(), "LN-1".to_string())]),
             at: at(16),
+            alt_phones: Vec::new(),
         }),
         Event::LeadSkipped(LeadSkipped {
             campaign_id,
@@ -294,6 +298,56 @@ fn events_v2() -> Vec<Event> {
     events
 }
 
+/// Every type as this version writes it.
+fn events_v3() -> Vec<Event> {
+    let mut events = events_v2();
+    for event in &mut events {
+        match event {
+            Event::CampaignCreated(CampaignCreated { settings, .. })
+            | Event::CampaignUpdated(CampaignUpdated { settings, .. }) => {
+                settings.jurisdiction_rules = false;
+                settings.debt_collection = true;
+                settings.retry = settings
+                    .retry
+                    .clone()
+                    .with_delay_minutes_by_status(BTreeMap::from([
+                        (LeadStatus::Busy, 15),
+                        (LeadStatus::NoAnswer, 240),
+                    ]))
+                    .expect("delays");
+            }
+            Event::LeadImported(imported) => {
+                imported.alt_phones = vec![
+                    PhoneNumber::parse("+13055550123", None).expect("phone"),
+                    PhoneNumber::parse("+447911123456", None).expect("phone"),
+                ];
+            }
+            _ => {}
+        }
+    }
+    events.push(Event::ContactPolicySet(ContactPolicySet {
+        user_id: UserId::from_u128(1),
+        policy: leadline_domain::policy::ContactPolicy {
+            per_number: vec![
+                leadline_domain::policy::NumberCap {
+                    calls_max: 3,
+                    window_hours: 24,
+                },
+                leadline_domain::policy::NumberCap {
+                    calls_max: 7,
+                    window_hours: 168,
+                },
+            ],
+            holidays: vec![leadline_domain::policy::Holiday {
+                date: chrono::NaiveDate::from_ymd_opt(2026, 12, 25).expect("date"),
+                regions: vec!["US".parse().expect("region"), "IN".parse().expect("region")],
+            }],
+        },
+        at: at(37),
+    }));
+    events
+}
+
 fn encode(events: &[Event]) -> Vec<u8> {
     let mut out = Vec::new();
     for event in events {
@@ -337,6 +391,7 @@ fn fixtures() -> Vec<(&'static str, Vec<Event>)> {
     vec![
         ("events-v1.bin", events_v1()),
         ("events-v2.bin", events_v2()),
+        ("events-v3.bin", events_v3()),
     ]
 }
 

@@ -48,6 +48,7 @@ fn seed(log: &dyn EventLog) -> (CampaignId, LeadId) {
             timezone: None,
             fields: Default::default(),
             contact_id: None,
+            alt_phones: Vec::new(),
         })
         .collect();
     let mut next = (10..).map(LeadId::from_u128);

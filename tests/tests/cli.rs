@@ -72,6 +72,7 @@ fn seeded(extra_leads: usize) -> (TempDir, u64) {
             timezone: None,
             fields: Default::default(),
             contact_id: None,
+            alt_phones: Vec::new(),
         })
         .collect();
     let mut next = (10..).map(LeadId::from_u128);

@@ -128,6 +128,7 @@ impl World {
                     timezone: None,
                     fields: BTreeMap::new(),
                     contact_id: None,
+                    alt_phones: Vec::new(),
                 })
                 .collect();
             let mut n = 0u128;
@@ -165,6 +166,7 @@ impl World {
         self.command(|m| {
             plans::start(
                 &m.campaign(&id).expect("c").campaign,
+                &m.owner(&m.campaign(&id).expect("c").campaign.owner),
                 &Self::leads(m, &id),
                 now,
             )
@@ -190,6 +192,7 @@ impl World {
         self.command(|m| {
             plans::resume(
                 &m.campaign(&id).expect("c").campaign,
+                &m.owner(&m.campaign(&id).expect("c").campaign.owner),
                 &Self::leads(m, &id),
                 now,
             )

@@ -374,7 +374,13 @@ impl Sim {
             self.import_contact(owner, id);
             let now = self.now;
             self.command(|m| {
-                plans::start(&m.campaign(&id)?.campaign, &Self::leads(m, &id), now).ok()
+                plans::start(
+                    &m.campaign(&id)?.campaign,
+                    &m.owner(&m.campaign(&id)?.campaign.owner),
+                    &Self::leads(m, &id),
+                    now,
+                )
+                .ok()
             });
         }
     }
@@ -398,6 +404,7 @@ impl Sim {
                     timezone: (!zone.is_empty()).then(|| zone.to_string()),
                     fields: BTreeMap::new(),
                     contact_id: None,
+                    alt_phones: Vec::new(),
                 }
             })
             .collect();
@@ -431,6 +438,7 @@ impl Sim {
                     timezone: None,
                     fields: BTreeMap::new(),
                     contact_id: None,
+                    alt_phones: Vec::new(),
                 })
                 .collect();
             let ids: Vec<LeadId> = rows.iter().map(|_| LeadId::from_u128(self.id())).collect();
@@ -511,6 +519,7 @@ impl Sim {
             2 | 3 => self.command(|m| {
                 plans::resume(
                     &m.campaign(&campaign)?.campaign,
+                    &m.owner(&m.campaign(&campaign)?.campaign.owner),
                     &Self::leads(m, &campaign),
                     now,
                 )
@@ -545,6 +554,7 @@ impl Sim {
                 self.command(|m| {
                     plans::start(
                         &m.campaign(&campaign)?.campaign,
+                        &m.owner(&m.campaign(&campaign)?.campaign.owner),
                         &Self::leads(m, &campaign),
                         now,
                     )
@@ -679,8 +689,14 @@ impl Sim {
                 let (Some(lead), Some(campaign)) = (lead, campaign) else {
                     self.fail("a dial of an unknown lead")
                 };
-                if !eligibility(&lead, &campaign, dialed.at).is_eligible() {
-                    self.fail(&format!("lead {} was dialed at {} while not eligible: {:?} (window, local hours, start date, retry delay, attempts, status)", lead.id, dialed.at, eligibility(&lead, &campaign, dialed.at)));
+                let verdict = eligibility(
+                    &lead,
+                    &campaign,
+                    &self.shadow.owner(&campaign.owner),
+                    dialed.at,
+                );
+                if !verdict.is_eligible() {
+                    self.fail(&format!("lead {} was dialed at {} while not eligible: {:?} (window, local hours, start date, retry delay, attempts, status)", lead.id, dialed.at, verdict));
                 }
                 let owner = self
                     .shadow

@@ -94,11 +94,9 @@ pub fn plan_dials(
         let Some(campaign) = model.campaign(&entry.lead.campaign_id) else {
             continue;
         };
-        let on_dnc = model
-            .user(&campaign.campaign.owner)
-            .is_some_and(|u| u.user.is_dnc(&entry.lead.phone));
+        let owner = model.owner(&campaign.campaign.owner);
         let call_id = CallId::from_uuid(uuid::Uuid::now_v7());
-        let Ok(events) = dial_now(&entry.lead, &campaign.campaign, on_dnc, call_id, now) else {
+        let Ok(events) = dial_now(&entry.lead, &campaign.campaign, &owner, call_id, now) else {
             continue;
         };
         if campaigns.insert(campaign.campaign.id) {
@@ -128,6 +126,7 @@ fn demand(
             continue;
         }
         let mut candidates = Vec::new();
+        let owner = user.owner();
         for entry in model.campaigns_of(&user.user.id, Some(CampaignStatus::Active), now) {
             let campaign = &entry.campaign;
             let delay = campaign.settings.dial_delay_ms;
@@ -142,7 +141,7 @@ fn demand(
                 let Some(lead) = model.lead(&item.lead_id) else {
                     continue;
                 };
-                if !eligibility(&lead.lead, campaign, now).is_eligible() {
+                if !eligibility(&lead.lead, campaign, &owner, now).is_eligible() {
                     continue;
                 }
                 candidates.push(Candidate {

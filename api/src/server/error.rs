@@ -213,6 +213,8 @@ impl From<DomainError> for ApiError {
             E::LeadOfOtherCampaign { .. }
             | E::LeadNotQueued { .. }
             | E::DuplicateCallId(_)
+            | E::NotTheLeadsNumber { .. }
+            | E::NumberNotDialable { .. }
             | E::LeadNotYetEligible { .. }
             | E::LeadNotEligible { .. }
             | E::CallNotStale { .. } => ApiError::internal(detail),

@@ -1,4 +1,5 @@
 use super::*;
+use crate::policy::Owner;
 use crate::campaign::CampaignSettings;
 use crate::events::{Event, LeadDialed};
 use crate::lead::LeadCommand;
@@ -15,8 +16,8 @@ fn hours(start: &str, end: &str) -> DailyHours {
 #[test]
 fn a_new_lead_of_an_active_campaign_is_eligible() {
     let (campaign, lead) = active_with_one_lead();
-    assert_eq!(eligibility(&lead, &campaign, t0()), Eligibility::Eligible);
-    assert_eq!(lead.next_eligible_at(&campaign, t0()), Some(t0()));
+    assert_eq!(eligibility(&lead, &campaign, &Owner::detached(), t0()), Eligibility::Eligible);
+    assert_eq!(lead.next_eligible_at(&campaign, &Owner::detached(), t0()), Some(t0()));
 }
 
 #[test]
@@ -26,7 +27,7 @@ fn the_start_date_holds_leads_back() {
     settings.start_date = crate::time::parse_date("2026-11-23").ok();
     let (campaign, lead) = active_with_one_lead_settings(settings);
     assert_eq!(
-        eligibility(&lead, &campaign, t0()),
+        eligibility(&lead, &campaign, &Owner::detached(), t0()),
         Eligibility::NotBefore(at("2026-11-22T18:30:00Z"))
     );
 }
@@ -39,7 +40,7 @@ fn the_campaign_window_holds_leads_back() {
     let (campaign, lead) = active_with_one_lead_settings(settings);
     // t0 is 15:30 in Kolkata.
     assert_eq!(
-        eligibility(&lead, &campaign, t0()),
+        eligibility(&lead, &campaign, &Owner::detached(), t0()),
         Eligibility::NotBefore(at("2026-11-21T03:30:00Z"))
     );
 }
@@ -52,21 +53,21 @@ fn local_hours_use_the_leads_zone_or_its_numbers() {
     // An Indian number: 22:30 IST is 17:00 UTC, closed until 09:00 IST.
     let night = at("2026-11-20T17:00:00Z");
     assert_eq!(
-        eligibility(&lead, &campaign, night),
+        eligibility(&lead, &campaign, &Owner::detached(), night),
         Eligibility::NotBefore(at("2026-11-21T03:30:00Z"))
     );
     // The same number with its own zone set to New York: 12:00 EST.
     let mut new_yorker = lead.clone();
     new_yorker.timezone = "America/New_York".parse().ok();
     assert_eq!(
-        eligibility(&new_yorker, &campaign, night),
+        eligibility(&new_yorker, &campaign, &Owner::detached(), night),
         Eligibility::Eligible
     );
     // A number whose zone is unknown (+1) is not held back.
     let mut unknown = imported_lead("+12015550123", None, 0, 5);
     unknown.campaign_id = campaign.id;
     assert_eq!(
-        eligibility(&unknown, &campaign, night),
+        eligibility(&unknown, &campaign, &Owner::detached(), night),
         Eligibility::Eligible
     );
 }
@@ -80,7 +81,7 @@ fn windows_that_never_overlap_are_never() {
     let (campaign, mut lead) = active_with_one_lead_settings(settings);
     lead.timezone = "America/New_York".parse().ok();
     assert_eq!(
-        eligibility(&lead, &campaign, t0()),
+        eligibility(&lead, &campaign, &Owner::detached(), t0()),
         Eligibility::Never(NeverReason::NoCommonCallingHours)
     );
 }
@@ -91,16 +92,16 @@ fn retries_wait_their_delay_and_dropped_calls_wait_less() {
     let busy = called(&lead, &campaign, call_id(1), CallOutcome::Busy, t0());
     let ended_at = t0() + minutes(1);
     assert_eq!(
-        eligibility(&busy, &campaign, ended_at),
+        eligibility(&busy, &campaign, &Owner::detached(), ended_at),
         Eligibility::NotBefore(ended_at + minutes(240))
     );
     assert_eq!(
-        eligibility(&busy, &campaign, ended_at + minutes(240)),
+        eligibility(&busy, &campaign, &Owner::detached(), ended_at + minutes(240)),
         Eligibility::Eligible
     );
     let dropped = called(&lead, &campaign, call_id(1), CallOutcome::Dropped, t0());
     assert_eq!(
-        eligibility(&dropped, &campaign, ended_at),
+        eligibility(&dropped, &campaign, &Owner::detached(), ended_at),
         Eligibility::NotBefore(ended_at + minutes(5))
     );
 }
@@ -112,7 +113,7 @@ fn outcomes_not_retried_and_exhausted_rounds_are_never() {
     let (campaign, lead) = active_with_one_lead_settings(settings);
     let busy = called(&lead, &campaign, call_id(1), CallOutcome::Busy, t0());
     assert_eq!(
-        eligibility(&busy, &campaign, t0() + minutes(1000)),
+        eligibility(&busy, &campaign, &Owner::detached(), t0() + minutes(1000)),
         Eligibility::Never(NeverReason::NotRetried(LeadStatus::Busy))
     );
     let once = called(&lead, &campaign, call_id(1), CallOutcome::NoAnswer, t0());
@@ -124,7 +125,7 @@ fn outcomes_not_retried_and_exhausted_rounds_are_never() {
         t0() + minutes(61),
     );
     assert_eq!(
-        eligibility(&twice, &campaign, t0() + minutes(1000)),
+        eligibility(&twice, &campaign, &Owner::detached(), t0() + minutes(1000)),
         Eligibility::Never(NeverReason::AttemptsExhausted {
             attempts: 2,
             max: 2
@@ -132,12 +133,12 @@ fn outcomes_not_retried_and_exhausted_rounds_are_never() {
     );
     let answered = called(&lead, &campaign, call_id(1), CallOutcome::Answered, t0());
     assert_eq!(
-        eligibility(&answered, &campaign, t0() + minutes(1000)),
+        eligibility(&answered, &campaign, &Owner::detached(), t0() + minutes(1000)),
         Eligibility::Never(NeverReason::Final(LeadStatus::Answered))
     );
     let dialing = dialed(&lead, &campaign, call_id(1), t0());
     assert_eq!(
-        eligibility(&dialing, &campaign, t0()),
+        eligibility(&dialing, &campaign, &Owner::detached(), t0()),
         Eligibility::Never(NeverReason::CallInFlight)
     );
 }
@@ -159,7 +160,7 @@ fn the_daily_cap_counts_dials_in_the_last_24_hours() {
     );
     assert_eq!(second.dials_in_day_before(t0() + minutes(200)), 2);
     assert_eq!(
-        eligibility(&second, &campaign, t0() + minutes(200)),
+        eligibility(&second, &campaign, &Owner::detached(), t0() + minutes(200)),
         Eligibility::NotBefore(t0() + minutes(24 * 60))
     );
 }
@@ -232,11 +233,11 @@ fn a_dropped_lead_of_a_campaign_without_retry_delay_is_eligible_at_once() {
     // When eligibility is asked the moment the call ended
     // Then the dropped lead is as eligible as a busy one, not 5 minutes out
     assert_eq!(
-        eligibility(&busy, &campaign, ended_at),
+        eligibility(&busy, &campaign, &Owner::detached(), ended_at),
         Eligibility::Eligible
     );
     assert_eq!(
-        eligibility(&dropped, &campaign, ended_at),
+        eligibility(&dropped, &campaign, &Owner::detached(), ended_at),
         Eligibility::Eligible
     );
 }
@@ -257,7 +258,7 @@ fn a_voicemail_is_retried_by_default_and_does_not_count_as_answered() {
         crate::status::LeadCategory::Recyclable
     );
     assert_eq!(
-        eligibility(&lead, &campaign, ended_at),
+        eligibility(&lead, &campaign, &Owner::detached(), ended_at),
         Eligibility::NotBefore(ended_at + minutes(240))
     );
 
@@ -265,7 +266,7 @@ fn a_voicemail_is_retried_by_default_and_does_not_count_as_answered() {
     let policy = RetryPolicy::new(240, 3, &[LeadStatus::NoAnswer]).unwrap();
     let (campaign, lead) = lead_after(policy, CallOutcome::Voicemail, 1, ended_at);
     assert_eq!(
-        eligibility(&lead, &campaign, ended_at + minutes(600)),
+        eligibility(&lead, &campaign, &Owner::detached(), ended_at + minutes(600)),
         Eligibility::Never(NeverReason::NotRetried(LeadStatus::Voicemail))
     );
 }
@@ -305,7 +306,7 @@ proptest! {
         let (campaign, lead) = lead_after(policy.clone(), outcome, attempts, ended_at);
         let now = ended_at + Duration::seconds(since_end_secs);
         let delay = policy.delay_after(outcome.status());
-        let result = eligibility(&lead, &campaign, now);
+        let result = eligibility(&lead, &campaign, &Owner::detached(), now);
         if attempts >= max_attempts {
             prop_assert_eq!(result, Eligibility::Never(NeverReason::AttemptsExhausted { attempts, max: max_attempts }));
         } else if now < ended_at + delay {
@@ -329,16 +330,16 @@ proptest! {
         settings.local_hours = Some(DailyHours::new(TimeOfDay::hm(local_start, 0).unwrap(), TimeOfDay::hm(local_end, 30).unwrap()));
         let (campaign, lead) = active_with_one_lead_settings(settings);
         let now = t0() + Duration::minutes(offset_minutes);
-        let local = lead.local_window(&campaign);
+        let local = campaign.settings.local_hours.zip(lead.phone.single_zone()).map(|(h, z)| h.in_zone(z));
         prop_assert!(local.is_some());
-        match eligibility(&lead, &campaign, now) {
+        match eligibility(&lead, &campaign, &Owner::detached(), now) {
             Eligibility::Eligible => {
                 prop_assert!(campaign.calling_window().is_open(now));
                 prop_assert!(local.is_some_and(|w| w.is_open(now)));
             }
             Eligibility::NotBefore(then) => {
                 prop_assert!(then > now);
-                prop_assert_eq!(eligibility(&lead, &campaign, then), Eligibility::Eligible);
+                prop_assert_eq!(eligibility(&lead, &campaign, &Owner::detached(), then), Eligibility::Eligible);
             }
             Eligibility::Never(reason) => prop_assert_eq!(reason, NeverReason::NoCommonCallingHours),
         }
@@ -357,7 +358,7 @@ fn ready_at_ignores_campaign_status_and_windows() {
         Ok(Some(ended_at + minutes(240)))
     );
     assert!(matches!(
-        eligibility(&busy, &campaign, ended_at),
+        eligibility(&busy, &campaign, &Owner::detached(), ended_at),
         Eligibility::Never(NeverReason::CampaignNotActive(_))
     ));
     // Outside the campaign's window the lead is still ready; the hopper

@@ -61,6 +61,7 @@ fn one_of_each() -> Vec<Event> {
             contact_id: Some(contact),
             fields: [("city".to_owned(), "Pune".to_owned())].into(),
             at: t0(),
+            alt_phones: vec![PhoneNumber::parse("+919876500002", None).unwrap()],
         }),
         Event::LeadSkipped(LeadSkipped {
             campaign_id: CAMPAIGN,
@@ -193,6 +194,20 @@ fn one_of_each() -> Vec<Event> {
             subscription_id: SubscriptionId::from_u128(5),
             at: t0(),
         }),
+        Event::ContactPolicySet(crate::events::ContactPolicySet {
+            user_id: user,
+            policy: crate::policy::ContactPolicy {
+                per_number: vec![crate::policy::NumberCap {
+                    calls_max: 3,
+                    window_hours: 24,
+                }],
+                holidays: vec![crate::policy::Holiday {
+                    date: chrono::NaiveDate::from_ymd_opt(2026, 12, 25).unwrap(),
+                    regions: vec!["US".parse().unwrap()],
+                }],
+            },
+            at: t0(),
+        }),
     ]
 }
 
@@ -232,7 +247,7 @@ fn streams_follow_the_aggregate() {
         let expected_prefix = match event.type_name() {
             name if name.starts_with("Campaign") || name == "LeadsImported" => "campaign-c_",
             "UserCreated" | "UserLimitChanged" | "ContactAdded" | "ContactDeleted" | "DncAdded"
-            | "DncRemoved" => "user-u_",
+            | "DncRemoved" | "ContactPolicySet" => "user-u_",
             "SubscriptionCreated" | "SubscriptionDeleted" => "subscription-sub_",
             _ => "lead-l_",
         };
@@ -243,7 +258,8 @@ fn streams_follow_the_aggregate() {
         );
         assert_eq!(stream.parse::<StreamName>(), Ok(event.stream()));
         let expected_version = match event.type_name() {
-            "CampaignCreated" | "CampaignUpdated" => 3,
+            "CampaignCreated" | "CampaignUpdated" => 4,
+            "LeadImported" => 2,
             _ => 1,
         };
         assert_eq!(event.schema_version(), expected_version);
@@ -291,12 +307,12 @@ fn the_seed_refuses_unknown_types_and_versions() {
     assert!(options.deserialize_seed(unknown, &bytes).is_err());
     let future = EventSeed {
         type_name: event.type_name(),
-        schema_version: 2,
+        schema_version: 99,
     };
     assert!(options.deserialize_seed(future, &bytes).is_err());
     let created = &one_of_each()[0];
     let bytes = bincode::serialize(&created.payload()).unwrap();
-    for version in [0, 4] {
+    for version in [0, 5] {
         let seed = EventSeed {
             type_name: created.type_name(),
             schema_version: version,
@@ -431,6 +447,8 @@ fn version_1_campaign_events_upcast_with_the_stored_default_read_as_unset() {
         // Then everything but the dropped delay is as it was, and that is
         // unset only when it held the default
         let mut expected = current.clone();
+        // Old campaigns read with the jurisdiction rules on, the legal default.
+        expected.jurisdiction_rules = true;
         expected.retry = match expected_set {
             Some(minutes) => expected.retry.with_dropped_delay_minutes(minutes).unwrap(),
             None => expected.retry.without_dropped_delay_minutes(),
@@ -552,7 +570,9 @@ struct SettingsV2<'a> {
     hours: crate::time::DailyHours,
     start_date: Option<chrono::NaiveDate>,
     default_region: Option<crate::phone::Region>,
-    retry: &'a crate::retry::RetryPolicy,
+    /// The retry policy before delays per status: delay, attempts,
+    /// statuses, dropped delay, daily cap.
+    retry: (u32, u32, &'a [LeadStatus], Option<u32>, Option<u32>),
     local_hours: Option<crate::time::DailyHours>,
     dial_delay_ms: Option<u32>,
     provider: &'a crate::campaign::ProviderSettings,
@@ -570,7 +590,13 @@ fn version_2_campaign_events_upcast_with_voicemail_detection_off() {
         hours: current.hours,
         start_date: current.start_date,
         default_region: current.default_region,
-        retry: &current.retry,
+        retry: (
+            current.retry.delay_minutes(),
+            current.retry.max_attempts(),
+            current.retry.statuses(),
+            current.retry.dropped_delay_minutes_set(),
+            current.retry.attempts_per_day_max(),
+        ),
         local_hours: current.local_hours,
         dial_delay_ms: current.dial_delay_ms,
         provider: &current.provider,
@@ -579,6 +605,15 @@ fn version_2_campaign_events_upcast_with_voicemail_detection_off() {
     struct At(#[serde(with = "crate::events::instant")] DateTime<Utc>);
     let created = bincode::serialize(&(CAMPAIGN, OWNER, &v2, At(t0()))).unwrap();
     let updated = bincode::serialize(&(CAMPAIGN, &v2, At(t0()))).unwrap();
+    // Version 3 added voicemail detection at the end of the settings.
+    let created_v3 = bincode::serialize(&(CAMPAIGN, OWNER, (&v2, true), At(t0()))).unwrap();
+    let decoded_v3 = decode_payload("CampaignCreated", 3, &created_v3);
+    let Event::CampaignCreated(v3) = decoded_v3 else {
+        panic!("{decoded_v3:?}")
+    };
+    assert!(v3.settings.detect_voicemail);
+    assert!(v3.settings.jurisdiction_rules && !v3.settings.debt_collection);
+    assert!(v3.settings.retry.delay_minutes_by_status().is_empty());
 
     // When they are read back as version 2
     let created = decode_payload("CampaignCreated", 2, &created);
@@ -587,6 +622,7 @@ fn version_2_campaign_events_upcast_with_voicemail_detection_off() {
     // Then every setting is as it was, and voicemail detection is off
     let expected = CampaignSettings {
         detect_voicemail: false,
+        jurisdiction_rules: true,
         ..current
     };
     assert_eq!(

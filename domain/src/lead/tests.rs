@@ -247,6 +247,7 @@ fn dial_starts_a_call_of_a_queued_lead() {
         &campaign,
         LeadCommand::Dial {
             call_id: call_id(1),
+            phone: lead.phone.clone(),
         },
     )
     .unwrap();
@@ -276,6 +277,7 @@ fn dial_is_refused_unless_queued() {
     let (campaign, lead) = active_with_one_lead();
     let dial = || LeadCommand::Dial {
         call_id: call_id(9),
+        phone: lead.phone.clone(),
     };
     assert_eq!(
         when(&lead, &campaign, dial()),
@@ -330,7 +332,8 @@ fn dial_is_refused_with_a_used_call_id() {
             &queued,
             &campaign,
             LeadCommand::Dial {
-                call_id: call_id(1)
+                call_id: call_id(1),
+                phone: lead.phone.clone(),
             }
         ),
         Err(DomainError::DuplicateCallId(call_id(1)))
@@ -348,7 +351,8 @@ fn dial_is_refused_once_the_window_closed_or_the_campaign_paused() {
             &queued,
             &campaign,
             LeadCommand::Dial {
-                call_id: call_id(1)
+                call_id: call_id(1),
+                phone: lead.phone.clone(),
             },
             at("2026-11-20T11:30:00Z")
         ),
@@ -362,7 +366,8 @@ fn dial_is_refused_once_the_window_closed_or_the_campaign_paused() {
             &queued,
             &paused(&campaign),
             LeadCommand::Dial {
-                call_id: call_id(1)
+                call_id: call_id(1),
+                phone: lead.phone.clone(),
             }
         ),
         Err(DomainError::LeadNotEligible {
@@ -748,7 +753,7 @@ fn recycle_sends_a_lead_back_to_new_with_a_fresh_round() {
     assert_eq!(recycled.status, LeadStatus::New);
     assert_eq!(recycled.dial_attempts, 3);
     assert_eq!(recycled.round_attempts, 0);
-    assert!(crate::eligibility::eligibility(&recycled, &campaign, t0()).is_eligible());
+    assert!(crate::eligibility::eligibility(&recycled, &campaign, &crate::policy::Owner::detached(), t0()).is_eligible());
     let reset = run(
         &exhausted,
         &campaign,
@@ -978,7 +983,7 @@ fn dnc_is_recorded_from_any_status_once() {
     );
     assert_eq!(dnc.category(&campaign), LeadCategory::Final);
     assert!(
-        !crate::eligibility::eligibility(&dnc, &campaign, t0() + minutes(100_000)).is_eligible()
+        !crate::eligibility::eligibility(&dnc, &campaign, &crate::policy::Owner::detached(), t0() + minutes(100_000)).is_eligible()
     );
 }
 
@@ -1008,14 +1013,31 @@ fn dial_order_puts_dropped_retries_then_priority_then_named_then_fifo() {
 }
 
 #[test]
-fn local_zone_comes_from_the_lead_or_its_number() {
+fn local_zones_come_from_the_lead_or_its_number() {
+    let mut settings = settings();
+    settings.jurisdiction_rules = true;
+    let campaign = active_with_one_lead_settings(settings).0;
+    let zones = |lead: &Lead| -> Vec<String> {
+        let rules = crate::eligibility::number_rules(lead, &campaign, &crate::policy::Owner::detached());
+        let mut zones: Vec<String> = rules[0]
+            .windows
+            .iter()
+            .map(|w| match w {
+                crate::time::LocalWindow::Daily(w) => w.zone.name().to_owned(),
+                crate::time::LocalWindow::Week(w) => w.zone.name().to_owned(),
+                crate::time::LocalWindow::Closed(c) => c.zone.name().to_owned(),
+            })
+            .collect();
+        zones.dedup();
+        zones
+    };
     let lead = imported_lead("+919876500001", None, 0, 1);
-    assert_eq!(lead.local_zone().map(|z| z.name()), Some("Asia/Kolkata"));
+    assert_eq!(zones(&lead), vec!["Asia/Kolkata"]);
     let us = imported_lead("+12015550123", None, 0, 2);
-    assert_eq!(us.local_zone(), None);
+    assert_eq!(zones(&us), vec!["America/New_York"]);
     let mut own = us.clone();
     own.timezone = "America/Chicago".parse().ok();
-    assert_eq!(own.local_zone().map(|z| z.name()), Some("America/Chicago"));
+    assert_eq!(zones(&own), vec!["America/Chicago"]);
 }
 
 #[test]

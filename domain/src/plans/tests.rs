@@ -157,7 +157,7 @@ fn import_skips_numbers_already_in_the_campaign_and_continues_the_sequence() {
 #[test]
 fn import_is_refused_for_ended_campaigns_and_huge_files() {
     let (campaign, leads) = with_leads(&draft(), 1);
-    let started = then_campaign(&campaign, &start(&campaign, &leads, t0()).unwrap());
+    let started = then_campaign(&campaign, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     let cancelled = then_campaign(&started, &cancel(&started, &[], None, t0()).unwrap());
     assert_eq!(
         import(&cancelled, &HashMap::new(), vec![]).unwrap_err(),
@@ -176,7 +176,7 @@ fn import_is_refused_for_ended_campaigns_and_huge_files() {
 #[test]
 fn a_completed_campaign_takes_new_leads() {
     let (campaign, leads) = with_leads(&draft(), 1);
-    let started = then_campaign(&campaign, &start(&campaign, &leads, t0()).unwrap());
+    let started = then_campaign(&campaign, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     let completed = then_campaign(
         &started,
         &crate::campaign::decide(&started, CampaignCommand::Complete, t0()).unwrap(),
@@ -218,7 +218,7 @@ fn campaigns_from_contacts() {
 #[test]
 fn start_queues_every_eligible_lead() {
     let (campaign, leads) = with_leads(&draft(), 3);
-    let events = start(&campaign, &leads, t0()).unwrap();
+    let events = start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap();
     assert_eq!(
         types(&events),
         ["CampaignStarted", "LeadQueued", "LeadQueued", "LeadQueued"]
@@ -240,7 +240,7 @@ fn start_outside_the_window_queues_nothing_yet() {
     settings.hours =
         crate::time::DailyHours::new("11:00".parse().unwrap(), "12:00".parse().unwrap());
     let (campaign, leads) = with_leads(&draft_with(settings), 3);
-    let events = start(&campaign, &leads, t0()).unwrap();
+    let events = start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap();
     assert_eq!(types(&events), ["CampaignStarted"]);
     let started = then_campaign(&campaign, &events);
     assert_eq!(started.status_at(t0()), CampaignStatus::Scheduled);
@@ -250,7 +250,7 @@ fn start_outside_the_window_queues_nothing_yet() {
 fn start_errors() {
     let (campaign, leads) = with_leads(&draft(), 1);
     assert_eq!(
-        start(&draft(), &[], t0()),
+        start(&draft(), &crate::policy::Owner::detached(), &[], t0()),
         Err(DomainError::CampaignHasNoLeads(CAMPAIGN))
     );
     let dnc = run(
@@ -262,15 +262,15 @@ fn start_errors() {
         t0(),
     );
     assert_eq!(
-        start(&campaign, &[dnc], t0()),
+        start(&campaign, &crate::policy::Owner::detached(), &[dnc], t0()),
         Err(DomainError::CampaignHasNoCallableLeads {
             id: CAMPAIGN,
             total: 1
         })
     );
-    let started = then_campaign(&campaign, &start(&campaign, &leads, t0()).unwrap());
+    let started = then_campaign(&campaign, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     assert_eq!(
-        start(&started, &leads, t0()),
+        start(&started, &crate::policy::Owner::detached(), &leads, t0()),
         Err(DomainError::CampaignAlreadyRunning {
             id: CAMPAIGN,
             status: CampaignStatus::Active
@@ -279,7 +279,7 @@ fn start_errors() {
     let mut stranger = leads[0].clone();
     stranger.campaign_id = crate::ids::CampaignId::from_u128(5);
     assert!(matches!(
-        start(&campaign, &[stranger], t0()),
+        start(&campaign, &crate::policy::Owner::detached(), &[stranger], t0()),
         Err(DomainError::LeadOfOtherCampaign { .. })
     ));
 }
@@ -295,7 +295,10 @@ fn dial(campaign: &Campaign, lead: &Lead, call: CallId) -> Lead {
     run(
         lead,
         campaign,
-        crate::lead::LeadCommand::Dial { call_id: call },
+        crate::lead::LeadCommand::Dial {
+            call_id: call,
+            phone: lead.phone.clone(),
+        },
         t0(),
     )
 }
@@ -303,7 +306,7 @@ fn dial(campaign: &Campaign, lead: &Lead, call: CallId) -> Lead {
 #[test]
 fn pause_while_five_ring_lets_them_finish_and_dials_nobody_else() {
     let (campaign, leads) = with_leads(&draft(), 30);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     for (i, lead) in leads.iter_mut().take(5).enumerate() {
         *lead = dial(&campaign, lead, call_id(i as u128));
     }
@@ -342,7 +345,8 @@ fn pause_while_five_ring_lets_them_finish_and_dials_nobody_else() {
             lead,
             &paused,
             crate::lead::LeadCommand::Dial {
-                call_id: call_id(99)
+                call_id: call_id(99),
+                phone: lead.phone.clone(),
             },
             t0()
         )
@@ -358,7 +362,7 @@ fn pause_while_five_ring_lets_them_finish_and_dials_nobody_else() {
 #[test]
 fn resume_queues_exactly_the_leads_not_called() {
     let (campaign, leads) = with_leads(&draft(), 2_081);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     for (i, lead) in leads.iter_mut().take(171).enumerate() {
         let dialing = dial(&campaign, lead, call_id(i as u128));
         let report = crate::lead::LeadCommand::RecordCallReport {
@@ -372,7 +376,7 @@ fn resume_queues_exactly_the_leads_not_called() {
         &leads,
         &pause(&campaign, &leads, None, t0()).unwrap(),
     );
-    let events = resume(&paused, &leads, t0() + minutes(5)).unwrap();
+    let events = resume(&paused, &crate::policy::Owner::detached(), &leads, t0() + minutes(5)).unwrap();
     assert_eq!(count(&events, "CampaignResumed"), 1);
     assert_eq!(count(&events, "LeadQueued"), 1_910);
     let queued: std::collections::HashSet<LeadId> = events
@@ -391,7 +395,7 @@ fn resume_queues_exactly_the_leads_not_called() {
 #[test]
 fn resume_requeues_retries_whose_delay_passed() {
     let (campaign, leads) = with_leads(&draft(), 2);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     let dialing = dial(&campaign, &leads[0], call_id(1));
     let report = crate::lead::LeadCommand::RecordCallReport {
         call_id: call_id(1),
@@ -405,14 +409,14 @@ fn resume_requeues_retries_whose_delay_passed() {
     );
     assert_eq!(
         count(
-            &resume(&paused, &leads, t0() + minutes(10)).unwrap(),
+            &resume(&paused, &crate::policy::Owner::detached(), &leads, t0() + minutes(10)).unwrap(),
             "LeadQueued"
         ),
         1
     );
     assert_eq!(
         count(
-            &resume(&paused, &leads, t0() + minutes(241)).unwrap(),
+            &resume(&paused, &crate::policy::Owner::detached(), &leads, t0() + minutes(241)).unwrap(),
             "LeadQueued"
         ),
         2
@@ -427,7 +431,7 @@ fn pause_and_resume_errors_come_from_the_campaign() {
         Err(DomainError::CampaignNotActive { .. })
     ));
     assert!(matches!(
-        resume(&campaign, &leads, t0()),
+        resume(&campaign, &crate::policy::Owner::detached(), &leads, t0()),
         Err(DomainError::CampaignNotPaused { .. })
     ));
 }
@@ -437,7 +441,7 @@ fn pause_and_resume_errors_come_from_the_campaign() {
 #[test]
 fn cancel_cancels_waiting_leads_and_lets_calls_finish() {
     let (campaign, leads) = with_leads(&draft(), 4);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     leads[0] = dial(&campaign, &leads[0], call_id(1));
     let dialing = dial(&campaign, &leads[1], call_id(2));
     let report = crate::lead::LeadCommand::RecordCallReport {
@@ -466,7 +470,7 @@ fn cancel_cancels_waiting_leads_and_lets_calls_finish() {
 #[test]
 fn complete_needs_every_lead_done() {
     let (campaign, leads) = with_leads(&draft(), 2);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     assert_eq!(
         complete(&campaign, &leads, t0()),
         Err(DomainError::CampaignHasWork {
@@ -508,7 +512,7 @@ fn recycle_request(statuses: &[LeadStatus]) -> RecycleRequest {
 #[test]
 fn recycle_moves_the_chosen_statuses_back_to_new() {
     let (campaign, leads) = with_leads(&draft(), 3);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     for (i, outcome) in [CallOutcome::NoAnswer, CallOutcome::Busy]
         .into_iter()
         .enumerate()
@@ -597,7 +601,7 @@ fn deleting_a_queued_contact_takes_it_out_of_the_hopper() {
     let (events, _) = import(&draft(), &HashMap::new(), rows).unwrap();
     let campaign = then_campaign(&draft(), &events);
     let leads = leads_from(&events);
-    let (campaign, leads) = apply(&campaign, &leads, &start(&campaign, &leads, t0()).unwrap());
+    let (campaign, leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
     assert_eq!(leads[0].status, LeadStatus::Queued);
     let events = delete_contact(&user, contact, &[(&leads[0], &campaign)], t0()).unwrap();
     assert_eq!(types(&events), ["ContactDeleted", "LeadCancelled"]);

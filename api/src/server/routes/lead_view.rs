@@ -39,9 +39,10 @@ pub struct LeadView {
 pub fn eligible_at(
     lead: &Lead,
     campaign: &leadline_domain::campaign::Campaign,
+    owner: &leadline_domain::policy::Owner<'_>,
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    match leadline_domain::eligibility(lead, campaign, now) {
+    match leadline_domain::eligibility(lead, campaign, owner, now) {
         leadline_domain::Eligibility::Eligible => Some(
             leadline_domain::ready_at(lead, campaign)
                 .ok()
@@ -57,7 +58,7 @@ pub fn eligible_at(
 pub fn lead_view(lead: &Lead, model: &ReadModel, now: DateTime<Utc>) -> LeadView {
     let next_eligible_at = model
         .campaign(&lead.campaign_id)
-        .and_then(|c| eligible_at(lead, &c.campaign, now));
+        .and_then(|c| eligible_at(lead, &c.campaign, &model.owner(&c.campaign.owner), now));
     LeadView {
         id: lead.id.to_string(),
         campaign_id: lead.campaign_id.to_string(),

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
+use leadline_domain::lead::LEAD_PHONES_MAX;
 use leadline_domain::lead::{self, DispositionRequest, LeadCommand};
 use leadline_domain::plans::{self, LeadInput, PreparedRow};
 use leadline_domain::{CampaignId, LeadId, LeadStatus, Region, StreamName};
@@ -66,6 +67,11 @@ pub struct LeadBody {
     pub timezone: Option<String>,
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
+    /// Other numbers of the same person, at most 4; each attempt dials the
+    /// next dialable number in turn.
+    #[serde(default)]
+    #[schema(max_items = 4)]
+    pub alt_phones: Vec<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -75,7 +81,8 @@ pub struct LeadsBody {
 }
 
 /// Imports leads from CSV (`text/csv`: header with `phone`, optional
-/// `name`, `priority`, `timezone`, other columns kept as fields) or JSON.
+/// `phone2`…`phone5`, `name`, `priority`, `timezone`, other columns kept as
+/// fields) or JSON.
 /// The whole upload is read and checked before anything is written, then
 /// written in batches; duplicates, do-not-call numbers and invalid rows are
 /// reported, not fatal.
@@ -237,6 +244,7 @@ async fn read_json(req: &HttpRequest, payload: web::Payload) -> Result<Vec<LeadI
             timezone: l.timezone,
             fields: l.fields,
             contact_id: None,
+            alt_phones: l.alt_phones,
         })
         .collect())
 }
@@ -316,6 +324,9 @@ fn parse_csv(reader: impl Read) -> Result<Vec<LeadInput>, ApiError> {
         )
     })?;
     let (name, priority, timezone) = (column("name"), column("priority"), column("timezone"));
+    let others: Vec<usize> = (2..=LEAD_PHONES_MAX)
+        .filter_map(|n| column(&format!("phone{n}")))
+        .collect();
     let mut rows = Vec::new();
     for (index, record) in csv.records().enumerate() {
         let record =
@@ -336,6 +347,7 @@ fn parse_csv(reader: impl Read) -> Result<Vec<LeadInput>, ApiError> {
                 && Some(i) != name
                 && Some(i) != priority
                 && Some(i) != timezone
+                && !others.contains(&i)
                 && !value.is_empty()
             {
                 if let Some(header) = headers.get(i) {
@@ -350,6 +362,7 @@ fn parse_csv(reader: impl Read) -> Result<Vec<LeadInput>, ApiError> {
             timezone: cell(timezone),
             fields,
             contact_id: None,
+            alt_phones: others.iter().filter_map(|i| cell(Some(*i))).collect(),
         });
     }
     Ok(rows)

@@ -271,10 +271,11 @@ async fn transition(
     let Done { value: message, .. } = execute(&state, &cause(&principal), |model| {
         let entry = visible(model, &principal, &id)?;
         let leads = leads_of(model, entry);
+        let owner = model.owner(&entry.campaign.owner);
         let events = match which {
-            Transition::Start => plans::start(&entry.campaign, &leads, now)?,
+            Transition::Start => plans::start(&entry.campaign, &owner, &leads, now)?,
             Transition::Pause => plans::pause(&entry.campaign, &leads, None, now)?,
-            Transition::Resume => plans::resume(&entry.campaign, &leads, now)?,
+            Transition::Resume => plans::resume(&entry.campaign, &owner, &leads, now)?,
             Transition::Cancel => plans::cancel(&entry.campaign, &leads, None, now)?,
         };
         let in_flight = entry.counters.in_flight;
@@ -381,9 +382,10 @@ pub async fn hopper(
         .into_iter()
         .filter_map(|item| {
             let lead = &model.lead(&item.lead_id)?.lead;
+            let owner = model.owner(&entry.campaign.owner);
             let eligible_now =
-                leadline_domain::eligibility(lead, &entry.campaign, now).is_eligible();
-            let eligible_at = eligible_at(lead, &entry.campaign, now)
+                leadline_domain::eligibility(lead, &entry.campaign, &owner, now).is_eligible();
+            let eligible_at = eligible_at(lead, &entry.campaign, &owner, now)
                 .or(item.ready_at)
                 .unwrap_or(lead.imported_at);
             Some(HopperLeadView {
