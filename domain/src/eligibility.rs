@@ -403,4 +403,6 @@ fn daily_cap_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>>
 }
 
 #[cfg(test)]
+mod rules_tests;
+#[cfg(test)]
 mod tests;

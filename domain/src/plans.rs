@@ -21,8 +21,8 @@ use crate::error::DomainError;
 use crate::events::{Event, LeadImported, LeadSkipped, LeadsImported, SkipReason};
 use crate::ids::{ContactId, LeadId};
 use crate::lead::{self, Lead, LeadCommand, LEAD_PHONES_MAX};
-use crate::policy::Owner;
 use crate::phone::PhoneNumber;
+use crate::policy::Owner;
 use crate::status::{LeadCategory, LeadStatus};
 use crate::text;
 use crate::time::Zone;
@@ -168,7 +168,8 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
         };
         let lead_id = next_lead_id();
         let numbers = || std::iter::once(&parsed.phone).chain(parsed.alt_phones.iter());
-        let duplicate_of = numbers().find_map(|phone| existing.get(phone).or_else(|| seen.get(phone)));
+        let duplicate_of =
+            numbers().find_map(|phone| existing.get(phone).or_else(|| seen.get(phone)));
         let skip = match duplicate_of {
             Some(of) => Some(SkipReason::Duplicate { of: *of }),
             None if numbers().all(&is_dnc) => Some(SkipReason::Dnc),
@@ -241,11 +242,15 @@ fn parse_row(
     let invalid = |error: String| (crate::ids::echo(&row.phone), error);
     let phone = PhoneNumber::parse(&row.phone, default_region)
         .map_err(|error| invalid(error.to_string()))?;
-    let written: Vec<&str> = row
+    // Each kept with its place as given, so that an error names the
+    // column it was written in (`phone2` is the first), empty ones before
+    // it included.
+    let written: Vec<(usize, &str)> = row
         .alt_phones
         .iter()
         .map(|text| text.trim())
-        .filter(|text| !text.is_empty())
+        .enumerate()
+        .filter(|(_, text)| !text.is_empty())
         .collect();
     if written.len() > LEAD_PHONES_MAX - 1 {
         return Err(invalid(format!(
@@ -255,7 +260,7 @@ fn parse_row(
         )));
     }
     let mut alt_phones: Vec<PhoneNumber> = Vec::with_capacity(written.len());
-    for (index, text) in written.into_iter().enumerate() {
+    for (index, text) in written {
         let other = PhoneNumber::parse(text, default_region).map_err(|error| {
             invalid(format!(
                 "phone{} `{}`: {error}",
