@@ -215,8 +215,8 @@ impl Campaign {
 pub enum CampaignCommand {
     /// Replace its settings.
     Update {
-        /// The new settings, in full.
-        settings: CampaignSettings,
+        /// The new settings, in full (boxed: they dwarf the other commands).
+        settings: Box<CampaignSettings>,
     },
     /// Start calling (from draft, or from completed after a recycle).
     Start,
@@ -280,12 +280,12 @@ pub fn decide(
         CampaignCommand::Update { settings } => {
             campaign.ensure_open()?;
             settings.validate()?;
-            if settings == campaign.settings {
+            if *settings == campaign.settings {
                 return Ok(Vec::new());
             }
             Event::CampaignUpdated(CampaignUpdated {
                 campaign_id: id,
-                settings,
+                settings: *settings,
                 at: now,
             })
         }

@@ -39,9 +39,9 @@ use crate::events::{
 };
 use crate::ids::{CallId, CampaignId, ContactId, LeadId};
 use crate::phone::PhoneNumber;
+use crate::policy::Owner;
 use crate::status::{CallOutcome, Disposition, LeadCategory, LeadStatus};
 use crate::text;
-use crate::policy::Owner;
 use crate::time::Zone;
 
 /// How many recent dial times a lead remembers, for the daily cap and the
@@ -200,6 +200,13 @@ impl Lead {
             let index = (first + offset) % count;
             phones.get(index).map(|phone| (index, *phone))
         })
+    }
+
+    /// The number its last call dialed; the main one before any call.
+    pub fn last_dialed_phone(&self) -> &PhoneNumber {
+        self.last_phone_index
+            .and_then(|index| self.phones().nth(usize::from(index)))
+            .unwrap_or(&self.phone)
     }
 
     /// Whether `phone` is one of its numbers.

@@ -178,12 +178,14 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
         match skip {
             Some(SkipReason::Duplicate { .. }) => summary.duplicates += 1,
             Some(SkipReason::Dnc) => summary.dnc += 1,
-            None => {
-                summary.imported += 1;
-                for phone in numbers() {
-                    seen.insert(phone.clone(), lead_id);
-                }
-            }
+            None => summary.imported += 1,
+        }
+        // Every row's numbers are taken, skipped rows' too, as the
+        // campaign's read model records them: a number is a duplicate in
+        // the same way whether its first row came in this batch or an
+        // earlier one.
+        for phone in numbers() {
+            seen.entry(phone.clone()).or_insert(lead_id);
         }
         lead_events.push(Event::LeadImported(LeadImported {
             campaign_id: campaign.id,
@@ -630,11 +632,7 @@ pub fn dnc_disposition(
     leads: &[Lead],
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, DomainError> {
-    let number = lead
-        .last_phone_index
-        .and_then(|index| lead.phones().nth(usize::from(index)))
-        .unwrap_or(&lead.phone)
-        .clone();
+    let number = lead.last_dialed_phone().clone();
     let mut events = add_dnc(
         user,
         &number,

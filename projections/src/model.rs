@@ -40,6 +40,9 @@ pub struct CampaignEntry {
     pub phones: HashMap<PhoneNumber, LeadId>,
     /// Its calls, in dial order.
     pub calls: Vec<CallId>,
+    /// Its leads per jurisdiction row (`US`, `US-FL` …) their numbers are
+    /// under, counted at import.
+    pub jurisdictions: std::collections::BTreeMap<&'static str, u64>,
     pub counters: Counters,
     pub hopper: Hopper,
 }
@@ -439,6 +442,7 @@ impl ReadModel {
                     leads: Vec::new(),
                     phones: HashMap::default(),
                     calls: Vec::new(),
+                    jurisdictions: std::collections::BTreeMap::new(),
                     counters: Counters::default(),
                     hopper: Hopper::default(),
                 }
@@ -491,10 +495,9 @@ impl ReadModel {
                 continue;
             }
             if let Some(lead) = self.leads.get(&lead_id) {
-                entry.hopper.place(
-                    lead_id,
-                    Placement::of(&lead.lead, &entry.campaign, &owner),
-                );
+                entry
+                    .hopper
+                    .place(lead_id, Placement::of(&lead.lead, &entry.campaign, &owner));
             }
         }
     }
@@ -511,10 +514,9 @@ impl ReadModel {
             };
             for lead_id in &entry.leads {
                 if let Some(lead) = self.leads.get(lead_id) {
-                    entry.hopper.place(
-                        *lead_id,
-                        Placement::of(&lead.lead, &entry.campaign, &owner),
-                    );
+                    entry
+                        .hopper
+                        .place(*lead_id, Placement::of(&lead.lead, &entry.campaign, &owner));
                 }
             }
         }
@@ -604,8 +606,16 @@ impl ReadModel {
                     .place(id, Placement::of(&lead, &entry.campaign, &owner_view));
                 entry.hopper.promote(event.at());
                 entry.leads.push(id);
+                let mut rows: Vec<&'static str> = Vec::new();
                 for phone in lead.phones() {
                     entry.phones.entry(phone.clone()).or_insert(id);
+                    let place = leadline_domain::jurisdiction::NumberPlace::of(phone);
+                    rows.extend(place.rules().map(|rule| rule.id));
+                }
+                rows.sort_unstable();
+                rows.dedup();
+                for row in rows {
+                    *entry.jurisdictions.entry(row).or_default() += 1;
                 }
                 let after = Contribution::of(&lead, &entry.campaign);
                 let in_flight = lead.in_flight.is_some();

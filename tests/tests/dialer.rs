@@ -114,6 +114,10 @@ impl World {
         settings.retry = leadline_domain::RetryPolicy::default()
             .with_max_attempts(max_attempts)
             .expect("policy");
+        // These scenarios test the campaign's own window, retries and
+        // limits at any hour: the jurisdiction rules are off unless a
+        // scenario turns them on.
+        settings.jurisdiction_rules = false;
         adjust(&mut settings);
         self.command(|_| {
             campaign::create(None, campaign_id, owner, settings, now).expect("campaign")

@@ -644,7 +644,9 @@ impl Sim {
                 self.command(|m| {
                     campaign::decide(
                         &m.campaign(&campaign)?.campaign,
-                        campaign::CampaignCommand::Update { settings },
+                        campaign::CampaignCommand::Update {
+                            settings: Box::new(settings),
+                        },
                         now,
                     )
                     .ok()

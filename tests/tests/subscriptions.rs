@@ -48,7 +48,9 @@ impl Api {
         let (status, created) = self.post(
             key,
             "/api/v1/campaigns",
-            json!({"name": name, "default_region": "IN", "retry": {"max_attempts": 1}}),
+            // Dialed on the real clock at any hour: jurisdiction rules off.
+            json!({"name": name, "default_region": "IN", "retry": {"max_attempts": 1},
+                "jurisdiction_rules": false}),
         );
         assert_eq!(status, StatusCode::CREATED, "{created}");
         created["id"].as_str().expect("id").to_owned()

@@ -113,7 +113,9 @@ fn twilio_calls_are_placed_and_ended_by_signed_callbacks() {
     let (status, campaign) = api.post(
         &key,
         "/api/v1/campaigns",
+        // Dialed on the real clock at any hour: jurisdiction rules off.
         json!({"name": "Renewals", "detect_voicemail": true, "retry": {"max_attempts": 1},
+            "jurisdiction_rules": false,
             "provider": {"caller_id": "+15005550006", "next_action": "https://example.test/twiml"}}),
     );
     assert_eq!(status, StatusCode::CREATED, "{campaign}");
@@ -347,7 +349,8 @@ impl Api {
         let (status, campaign) = self.post(
             &key,
             "/api/v1/campaigns",
-            json!({"name": "EMI reminder", "provider": provider}),
+            // Dialed on the real clock at any hour: jurisdiction rules off.
+            json!({"name": "EMI reminder", "provider": provider, "jurisdiction_rules": false}),
         );
         assert_eq!(status, StatusCode::CREATED, "{campaign}");
         let campaign = campaign["id"].as_str().expect("id").to_owned();

@@ -82,8 +82,12 @@ fn seed(url: &str, admin_key: &str, leads: u32) -> Result<(), String> {
     let campaign = call(
         &key,
         "/campaigns",
+        // The demo must move within seconds at any hour, and its Indian
+        // numbers may only be called 09:00–21:00 IST: its campaign turns
+        // the jurisdiction rules off, and its name and page say so.
         json!({
-            "name": "EMI Reminder (demo)",
+            "name": "EMI Reminder (demo: jurisdiction rules off)",
+            "jurisdiction_rules": false,
             "timezone": "Asia/Kolkata",
             "default_region": "IN",
             "retry": {"delay_minutes": 2, "max_attempts": 2},
@@ -108,6 +112,12 @@ fn seed(url: &str, admin_key: &str, leads: u32) -> Result<(), String> {
     println!("  admin key:     {admin_key}  (sees every user's campaigns)");
     println!("  campaign:      {url}/api/v1/campaigns/{id}");
     println!("  API docs:      {url}/docs/");
+    println!(
+        "  note: the demo campaign turns the jurisdiction rules off so that it dials at any hour;"
+    );
+    println!(
+        "        a campaign you create keeps them on (India 09:00–21:00 IST, US 08:00–21:00 …)"
+    );
     println!("  try: curl -s {url}/api/v1/campaigns/{id}/stats -H 'Authorization: Bearer {key}'");
     println!("  webhooks: python3 scripts/webhook-receiver.py --leadline {url} --key {key}");
     Ok(())

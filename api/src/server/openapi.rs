@@ -35,6 +35,7 @@ impl Modify for BearerAuth {
     security(("api_key" = [])),
     paths(
         users::create, users::list, users::me, users::update,
+        users::get_contact_policy, users::put_contact_policy,
         contacts::add_contact, contacts::list_contacts, contacts::get_contact, contacts::delete_contact,
         dnc::add_dnc, dnc::list_dnc, dnc::get_dnc, dnc::remove_dnc,
         campaigns::create, campaigns::list, campaigns::get, campaigns::update, campaigns::archive,

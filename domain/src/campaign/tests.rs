@@ -107,7 +107,7 @@ fn update_replaces_the_settings() {
         let events = when(
             &campaign,
             CampaignCommand::Update {
-                settings: changed.clone(),
+                settings: Box::new(changed.clone()),
             },
         )
         .unwrap();
@@ -132,7 +132,7 @@ fn update_with_the_same_settings_records_nothing() {
         when(
             &draft(),
             CampaignCommand::Update {
-                settings: settings()
+                settings: Box::new(settings())
             }
         ),
         Ok(vec![])
@@ -142,7 +142,7 @@ fn update_with_the_same_settings_records_nothing() {
 #[test]
 fn update_is_refused_when_cancelled_archived_or_invalid() {
     let update = || CampaignCommand::Update {
-        settings: settings(),
+        settings: Box::new(settings()),
     };
     assert_eq!(
         when(&cancelled(), update()),
@@ -155,7 +155,12 @@ fn update_is_refused_when_cancelled_archived_or_invalid() {
     let mut bad = settings();
     bad.name.clear();
     assert!(matches!(
-        when(&draft(), CampaignCommand::Update { settings: bad }),
+        when(
+            &draft(),
+            CampaignCommand::Update {
+                settings: Box::new(bad)
+            }
+        ),
         Err(DomainError::Settings(_))
     ));
 }

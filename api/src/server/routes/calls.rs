@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use leadline_domain::{CallId, CampaignId, LeadId};
-use leadline_projections::{CallRecord, ReadModel};
+use leadline_projections::CallRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,7 +37,7 @@ pub struct CallView {
     pub duration_secs: Option<u32>,
 }
 
-fn call_view(model: &ReadModel, call: &CallRecord) -> CallView {
+fn call_view(call: &CallRecord) -> CallView {
     let status = serde_json::to_value(call.status)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -46,10 +46,7 @@ fn call_view(model: &ReadModel, call: &CallRecord) -> CallView {
         id: call.id.to_string(),
         lead_id: call.lead_id.to_string(),
         campaign_id: call.campaign_id.to_string(),
-        phone: model
-            .lead(&call.lead_id)
-            .map(|l| l.lead.phone.to_string())
-            .unwrap_or_default(),
+        phone: call.phone.to_string(),
         status,
         attempt: call.attempt,
         started_at: call.started_at,
@@ -140,7 +137,7 @@ pub async fn list(
         .skip(start)
         .take(limit)
         .filter_map(|id| model.call(id))
-        .map(|call| call_view(&model, call))
+        .map(call_view)
         .collect();
     let next_cursor = (start + limit < ids.len()).then(|| (start + limit).to_string());
     Ok(HttpResponse::Ok().json(CallPage {
@@ -162,5 +159,5 @@ pub async fn get(
         .call(&id)
         .filter(|c| principal.owns(&c.user_id))
         .ok_or_else(|| ApiError::not_found(&format!("call {id}")))?;
-    Ok(HttpResponse::Ok().json(call_view(&model, call)))
+    Ok(HttpResponse::Ok().json(call_view(call)))
 }

@@ -14,7 +14,7 @@ use crate::server::error::ApiError;
 use crate::server::state::AppState;
 
 use super::cause;
-use super::users::{leads_of_user, parse_phone, subject, user_of, SubjectQuery};
+use super::users::{leads_with_number, parse_phone, subject, user_of, SubjectQuery};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/dnc", web::post().to(add_dnc))
@@ -51,10 +51,7 @@ pub async fn add_dnc(
     let now = state.now();
     execute(&state, &cause(&principal), |model| {
         let user = &user_of(model, &user_id)?.user;
-        let leads: Vec<Lead> = leads_of_user(model, &user_id, |l| l.phone == phone)
-            .into_iter()
-            .map(|(l, _)| l)
-            .collect();
+        let leads: Vec<Lead> = leads_with_number(model, &user_id, &phone);
         Ok((
             plans::add_dnc(user, &phone, body.reason.clone(), &leads, now)?,
             (),

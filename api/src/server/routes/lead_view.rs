@@ -12,7 +12,11 @@ use utoipa::ToSchema;
 pub struct LeadView {
     pub id: String,
     pub campaign_id: String,
+    /// The main number.
     pub phone: String,
+    /// Every number, the main one first; each attempt dials the next
+    /// dialable one in turn.
+    pub phones: Vec<String>,
     pub name: Option<String>,
     pub priority: i32,
     pub timezone: Option<String>,
@@ -63,6 +67,7 @@ pub fn lead_view(lead: &Lead, model: &ReadModel, now: DateTime<Utc>) -> LeadView
         id: lead.id.to_string(),
         campaign_id: lead.campaign_id.to_string(),
         phone: lead.phone.to_string(),
+        phones: lead.phones().map(|p| p.to_string()).collect(),
         name: lead.name.clone(),
         priority: lead.priority,
         timezone: lead.timezone.map(|z| z.to_string()),

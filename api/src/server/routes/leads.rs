@@ -324,9 +324,12 @@ fn parse_csv(reader: impl Read) -> Result<Vec<LeadInput>, ApiError> {
         )
     })?;
     let (name, priority, timezone) = (column("name"), column("priority"), column("timezone"));
-    let others: Vec<usize> = (2..=LEAD_PHONES_MAX)
-        .filter_map(|n| column(&format!("phone{n}")))
+    // One slot per column `phone2`…`phone5`, empty when the column is
+    // absent, so that an error names the column it is in.
+    let slots: Vec<Option<usize>> = (2..=LEAD_PHONES_MAX)
+        .map(|n| column(&format!("phone{n}")))
         .collect();
+    let others: Vec<usize> = slots.iter().flatten().copied().collect();
     let mut rows = Vec::new();
     for (index, record) in csv.records().enumerate() {
         let record =
@@ -362,7 +365,10 @@ fn parse_csv(reader: impl Read) -> Result<Vec<LeadInput>, ApiError> {
             timezone: cell(timezone),
             fields,
             contact_id: None,
-            alt_phones: others.iter().filter_map(|i| cell(Some(*i))).collect(),
+            alt_phones: slots
+                .iter()
+                .map(|slot| cell(*slot).unwrap_or_default())
+                .collect(),
         });
     }
     Ok(rows)
@@ -548,14 +554,15 @@ pub async fn disposition(
         let campaign = model
             .campaign(&lead.campaign_id)
             .ok_or_else(|| ApiError::not_found("the lead's campaign"))?;
-        let command = if status == LeadStatus::Dnc {
-            LeadCommand::MarkDnc {
-                reason: body
-                    .note
-                    .clone()
-                    .unwrap_or_else(|| "marked do-not-call".into()),
-            }
-        } else {
+        if status == LeadStatus::Dnc {
+            // The person asked not to be called again: the number goes on
+            // the owner's list, so no campaign of theirs dials it again.
+            let owner = &super::users::user_of(model, &campaign.campaign.owner)?.user;
+            let leads = super::users::leads_with_number(model, &owner.id, lead.last_dialed_phone());
+            let events = plans::dnc_disposition(owner, lead, &campaign.campaign, &leads, now)?;
+            return Ok((events, ()));
+        }
+        let command = {
             LeadCommand::Dispose {
                 disposition: DispositionRequest::from_status(status, body.callback_at)?,
                 note: body.note.clone(),

@@ -22,7 +22,176 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/users", web::post().to(create))
         .route("/users", web::get().to(list))
         .route("/users/me", web::get().to(me))
-        .route("/users/{id}", web::patch().to(update));
+        .route("/users/{id}", web::patch().to(update))
+        .route(
+            "/users/{id}/contact-policy",
+            web::get().to(get_contact_policy),
+        )
+        .route(
+            "/users/{id}/contact-policy",
+            web::put().to(put_contact_policy),
+        );
+}
+
+/// At most `calls_max` dials of one number in any `window_hours`.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapBody {
+    #[schema(minimum = 1, maximum = 100)]
+    pub calls_max: u32,
+    #[schema(minimum = 1, maximum = 744)]
+    pub window_hours: u32,
+}
+
+/// A date (in the lead's local time) on which numbers of `regions` are
+/// not called.
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayBody {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// ISO 3166-1 alpha-2 codes (`GB`, not `UK`).
+    pub regions: Vec<String>,
+}
+
+/// A user's contact policy, across all of their campaigns.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPolicyBody {
+    /// Caps per number over rolling windows, counted over every campaign.
+    #[serde(default)]
+    #[schema(max_items = 8)]
+    pub per_number: Vec<CapBody>,
+    #[serde(default)]
+    #[schema(max_items = 400)]
+    pub holidays: Vec<HolidayBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ContactPolicyView {
+    pub user_id: String,
+    pub per_number: Vec<CapBody>,
+    pub holidays: Vec<HolidayBody>,
+}
+
+fn policy_view(user: &leadline_domain::user::User) -> ContactPolicyView {
+    let policy = &user.contact_policy;
+    ContactPolicyView {
+        user_id: user.id.to_string(),
+        per_number: policy
+            .per_number
+            .iter()
+            .map(|cap| CapBody {
+                calls_max: cap.calls_max,
+                window_hours: cap.window_hours,
+            })
+            .collect(),
+        holidays: policy
+            .holidays
+            .iter()
+            .map(|holiday| HolidayBody {
+                date: holiday.date.to_string(),
+                regions: holiday.regions.iter().map(|r| r.to_string()).collect(),
+            })
+            .collect(),
+    }
+}
+
+/// The user a contact-policy request names: `me`, or an id the caller may
+/// see (itself; the admin sees everyone). Another user's is not found.
+fn policy_subject(principal: &Principal, path: &str) -> Result<UserId, ApiError> {
+    let id = match (principal, path) {
+        (Principal::User(id), "me") => return Ok(*id),
+        (Principal::Admin, "me") => {
+            return Err(ApiError::unprocessable(
+                "the admin has no contact policy of its own: name the user",
+            ))
+        }
+        (_, text) => parse_id::<UserId>("user id", text)?,
+    };
+    match principal {
+        Principal::User(own) if *own != id => Err(ApiError::not_found(&format!("user {id}"))),
+        _ => Ok(id),
+    }
+}
+
+fn parse_policy(
+    body: ContactPolicyBody,
+) -> Result<leadline_domain::policy::ContactPolicy, ApiError> {
+    use leadline_domain::policy::{ContactPolicy, Holiday, NumberCap};
+    let holidays = body
+        .holidays
+        .into_iter()
+        .enumerate()
+        .map(|(index, holiday)| {
+            let date = leadline_domain::time::parse_date(&holiday.date)
+                .map_err(|e| ApiError::unprocessable(format!("holidays[{index}].date: {e}")))?;
+            let regions = holiday
+                .regions
+                .iter()
+                .map(|region| {
+                    region.parse::<Region>().map_err(|e| {
+                        ApiError::unprocessable(format!(
+                            "holidays[{index}].regions: {e} (ISO 3166-1 alpha-2, e.g. GB, not UK)"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Holiday { date, regions })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(ContactPolicy {
+        per_number: body
+            .per_number
+            .into_iter()
+            .map(|cap| NumberCap {
+                calls_max: cap.calls_max,
+                window_hours: cap.window_hours,
+            })
+            .collect(),
+        holidays,
+    })
+}
+
+/// A user's contact policy: caps per number and holidays, over all of
+/// their campaigns (`{id}` may be `me`).
+#[utoipa::path(get, path = "/api/v1/users/{id}/contact-policy", tag = "users",
+    responses((status = 200, body = ContactPolicyView)))]
+pub async fn get_contact_policy(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = policy_subject(&principal, &path)?;
+    let model = state.projections.read();
+    Ok(HttpResponse::Ok().json(policy_view(&user_of(&model, &id)?.user)))
+}
+
+/// Replaces a user's contact policy. Caps count real dials over rolling
+/// windows across every campaign of the user; holidays are dates in the
+/// lead's local time, for numbers of the listed regions. It applies to
+/// the next dial.
+#[utoipa::path(put, path = "/api/v1/users/{id}/contact-policy", tag = "users",
+    request_body = ContactPolicyBody, responses((status = 200, body = ContactPolicyView)))]
+pub async fn put_contact_policy(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+    body: web::Json<ContactPolicyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = policy_subject(&principal, &path)?;
+    let policy = parse_policy(body.into_inner())?;
+    let now = state.now();
+    execute(&state, &cause(&principal), |model| {
+        let user = &user_of(model, &id)?.user;
+        let command = UserCommand::SetContactPolicy {
+            policy: policy.clone(),
+        };
+        Ok((user::decide(user, command, now)?, ()))
+    })
+    .await?;
+    let model = state.projections.read();
+    Ok(HttpResponse::Ok().json(policy_view(&user_of(&model, &id)?.user)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -223,6 +392,25 @@ pub(super) fn subject(principal: &Principal, query: &SubjectQuery) -> Result<Use
 pub struct SubjectQuery {
     /// The user (admin only).
     pub user: Option<String>,
+}
+
+/// The leads of `user_id`'s campaigns that have `phone` among their
+/// numbers (one per campaign at most: a number is a duplicate within one).
+pub(super) fn leads_with_number(
+    model: &ReadModel,
+    user_id: &UserId,
+    phone: &PhoneNumber,
+) -> Vec<Lead> {
+    let Some(user) = model.user(user_id) else {
+        return Vec::new();
+    };
+    user.campaigns
+        .iter()
+        .filter_map(|c| model.campaign(c))
+        .filter_map(|c| c.phones.get(phone))
+        .filter_map(|l| model.lead(l))
+        .map(|l| l.lead.clone())
+        .collect()
 }
 
 /// Leads of `user_id`'s campaigns, with their campaigns.

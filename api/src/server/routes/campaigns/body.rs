@@ -52,6 +52,10 @@ pub struct RetryBody {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<u32>)]
     pub attempts_per_day_max: Nullable<u32>,
+    /// A delay per retried status, in minutes, overriding `delay_minutes`
+    /// for it (e.g. `{"busy": 15, "no_answer": 240}`); `dropped` has
+    /// `dropped_delay_minutes`. Replaces the delays set before.
+    pub delay_minutes_by_status: Option<BTreeMap<String, u32>>,
 }
 
 /// Provider settings; any other key is kept as free-form text.
@@ -107,6 +111,13 @@ pub struct CampaignBody {
     /// machine answers ends as `voicemail` (default false; voice-agent
     /// platforms report voicemail either way).
     pub detect_voicemail: Option<bool>,
+    /// Apply the built-in rules of each lead's jurisdiction (hours, caps,
+    /// the abandoned-call hold) on top of the campaign's own (default
+    /// true; off only when set to false).
+    pub jurisdiction_rules: Option<bool>,
+    /// Debt collection (Reg F): at most 7 calls per lead in any 7 days,
+    /// none within 7 days after an answered call (default false).
+    pub debt_collection: Option<bool>,
     /// The owner, when the admin creates a campaign for a user.
     pub owner: Option<String>,
 }
@@ -196,6 +207,12 @@ pub(super) fn apply_body(
     if let Some(detect) = body.detect_voicemail {
         settings.detect_voicemail = detect;
     }
+    if let Some(on) = body.jurisdiction_rules {
+        settings.jurisdiction_rules = on;
+    }
+    if let Some(on) = body.debt_collection {
+        settings.debt_collection = on;
+    }
     if let Some(provider) = &body.provider {
         if provider.agent_id.is_some() {
             settings.provider.agent_id = provider.agent_id.clone();
@@ -255,6 +272,20 @@ fn apply_retry(mut policy: RetryPolicy, body: &RetryBody) -> Result<RetryPolicy,
         policy = policy
             .with_attempts_per_day_max(cap)
             .map_err(|e| unprocessable("retry.attempts_per_day_max", e))?;
+    }
+    if let Some(delays) = &body.delay_minutes_by_status {
+        let parsed = delays
+            .iter()
+            .map(|(status, minutes)| {
+                status
+                    .parse::<LeadStatus>()
+                    .map(|status| (status, *minutes))
+                    .map_err(|e| unprocessable("retry.delay_minutes_by_status", e))
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()?;
+        policy = policy
+            .with_delay_minutes_by_status(parsed)
+            .map_err(|e| unprocessable("retry.delay_minutes_by_status", e))?;
     }
     Ok(policy)
 }

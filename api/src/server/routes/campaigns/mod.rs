@@ -217,7 +217,13 @@ pub async fn update(
         let mut settings = entry.campaign.settings.clone();
         apply_body(&mut settings, &body)?;
         Ok((
-            campaign::decide(&entry.campaign, CampaignCommand::Update { settings }, now)?,
+            campaign::decide(
+                &entry.campaign,
+                CampaignCommand::Update {
+                    settings: Box::new(settings),
+                },
+                now,
+            )?,
             (),
         ))
     })

@@ -19,6 +19,27 @@ pub struct RetryView {
     pub max_attempts: u32,
     pub statuses: Vec<String>,
     pub attempts_per_day_max: Option<u32>,
+    /// Delays per status, in minutes, where set.
+    pub delay_minutes_by_status: BTreeMap<String, u32>,
+}
+
+/// A rule in force for a campaign's leads.
+#[derive(Serialize, ToSchema)]
+pub struct RuleView {
+    /// `US`, `US-FL`, `CA`, `IN`, `GB` for the jurisdictions, `REG-F` for
+    /// debt collection.
+    pub id: String,
+    pub name: String,
+    /// Lead-local hours, e.g. `08:00–20:00`.
+    pub hours: Option<String>,
+    /// A cap per number, e.g. `3 calls in 24 h`, counted over all of the
+    /// owner's campaigns.
+    pub cap: Option<String>,
+    /// Hours a number whose call dropped is not redialled.
+    pub abandoned_hold_hours: Option<u32>,
+    pub source: String,
+    /// The campaign's leads with a number it covers.
+    pub leads: u64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -81,6 +102,14 @@ pub struct CampaignView {
     pub dial_delay_ms: Option<u32>,
     /// Whether the provider is asked to detect answering machines.
     pub detect_voicemail: bool,
+    /// Whether the built-in jurisdiction rules apply.
+    pub jurisdiction_rules: bool,
+    /// Whether the debt-collection limits (Reg F) apply.
+    pub debt_collection: bool,
+    /// The rules in force for this campaign's leads: the jurisdictions of
+    /// their numbers (when `jurisdiction_rules`), and Reg F (when
+    /// `debt_collection`).
+    pub rules: Vec<RuleView>,
     pub provider: ProviderView,
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
@@ -159,6 +188,12 @@ pub fn campaign_view(entry: &CampaignEntry, position: u64, now: DateTime<Utc>) -
             max_attempts: s.retry.max_attempts(),
             statuses: s.retry.statuses().iter().map(|s| s.to_string()).collect(),
             attempts_per_day_max: s.retry.attempts_per_day_max(),
+            delay_minutes_by_status: s
+                .retry
+                .delay_minutes_by_status()
+                .iter()
+                .map(|(status, minutes)| (status.to_string(), *minutes))
+                .collect(),
         },
         local_hours: s.local_hours.map(|h| HoursBody {
             start: h.start.to_string(),
@@ -166,6 +201,9 @@ pub fn campaign_view(entry: &CampaignEntry, position: u64, now: DateTime<Utc>) -
         }),
         dial_delay_ms: s.dial_delay_ms,
         detect_voicemail: s.detect_voicemail,
+        jurisdiction_rules: s.jurisdiction_rules,
+        debt_collection: s.debt_collection,
+        rules: rules_view(entry),
         provider: ProviderView {
             agent_id: s.provider.agent_id.clone(),
             caller_id: s.provider.caller_id.clone(),
@@ -179,6 +217,47 @@ pub fn campaign_view(entry: &CampaignEntry, position: u64, now: DateTime<Utc>) -
         position,
         message: None,
     }
+}
+
+/// The rules in force for a campaign's leads.
+fn rules_view(entry: &CampaignEntry) -> Vec<RuleView> {
+    let settings = &entry.campaign.settings;
+    let mut rules = Vec::new();
+    if settings.jurisdiction_rules {
+        for rule in leadline_domain::jurisdiction::RULES {
+            let Some(leads) = entry.jurisdictions.get(rule.id) else {
+                continue;
+            };
+            rules.push(RuleView {
+                id: rule.id.to_owned(),
+                name: rule.name.to_owned(),
+                hours: Some(rule.hours_text()),
+                cap: rule
+                    .cap
+                    .map(|cap| format!("{} calls in {} h", cap.calls_max, cap.window_hours)),
+                abandoned_hold_hours: rule.abandoned_hold_hours,
+                source: rule.source.to_owned(),
+                leads: *leads,
+            });
+        }
+    }
+    if settings.debt_collection {
+        rules.push(RuleView {
+            id: "REG-F".to_owned(),
+            name: "Debt collection (Reg F)".to_owned(),
+            hours: None,
+            cap: Some(format!(
+                "{} calls per lead in {} days; none within {} days after an answered call",
+                leadline_domain::eligibility::DEBT_COLLECTION_CALLS_MAX,
+                leadline_domain::eligibility::DEBT_COLLECTION_DAYS,
+                leadline_domain::eligibility::DEBT_COLLECTION_DAYS
+            )),
+            abandoned_hold_hours: None,
+            source: "12 CFR § 1006.14(b)(2): presumed harassment above 7 calls in 7 days, or within 7 days after a telephone conversation".to_owned(),
+            leads: entry.leads.len() as u64,
+        });
+    }
+    rules
 }
 
 #[derive(Serialize, ToSchema)]
