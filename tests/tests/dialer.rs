@@ -686,3 +686,87 @@ fn a_dropped_call_is_retried_as_soon_as_the_campaign_retries_anything() {
         "the last call ended at {last_end:?}"
     );
 }
+
+#[test]
+fn two_campaigns_calling_the_same_florida_numbers_share_three_calls_a_day() {
+    // Given one user with two campaigns calling the same three Florida
+    // numbers, every call ringing out (last digit 1 is no answer on the
+    // simulator), retries every 5 minutes, the jurisdiction rules on, and
+    // the clock at 09:00 in Miami
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 20_000,
+        ..DialerConfig::default()
+    });
+    let user = world.user(1, 6);
+    world.now = DateTime::parse_from_rfc3339("2026-11-23T14:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
+    let numbers: Vec<String> = (0..3).map(|i| format!("+1305555{:03}1", i)).collect();
+    let rules = |s: &mut CampaignSettings| {
+        s.jurisdiction_rules = true;
+        s.retry = s
+            .retry
+            .clone()
+            .with_delay_minutes(5)
+            .and_then(|p| p.with_max_attempts(20))
+            .expect("policy");
+    };
+    let first = world.campaign_with(2, user, &numbers, 20, rules);
+    let second = world.campaign_with(3, user, &numbers, 20, rules);
+    let begin = world.now;
+
+    // When both run for two days
+    world.start(first);
+    world.start(second);
+    world.run(begin + Duration::hours(48), |_| false);
+
+    // Then no number got a fourth call within any 24 hours, counted over
+    // both campaigns; every call was placed 08:00–20:00 in Miami; and the
+    // fourth call of each number came as soon as the window allowed: 24
+    // hours after its first
+    let mut calls = world.calls(&first);
+    calls.extend(world.calls(&second));
+    let miami: chrono_tz::Tz = "America/New_York".parse().expect("zone");
+    for number in &numbers {
+        let mut dials: Vec<DateTime<Utc>> = calls
+            .iter()
+            .filter(|c| c.phone.as_str() == number)
+            .map(|c| c.started_at)
+            .collect();
+        dials.sort();
+        assert!(
+            dials.len() >= 4,
+            "{number} was dialed {} times",
+            dials.len()
+        );
+        for (i, at) in dials.iter().enumerate() {
+            let in_day = dials[..=i]
+                .iter()
+                .filter(|d| **d > *at - Duration::hours(24))
+                .count();
+            assert!(
+                in_day <= 3,
+                "{number}: call {} at {at} is the {in_day}th in 24 h",
+                i + 1
+            );
+            let local = at.with_timezone(&miami).time();
+            assert!(
+                local >= chrono::NaiveTime::from_hms_opt(8, 0, 0).expect("time")
+                    && local < chrono::NaiveTime::from_hms_opt(20, 0, 0).expect("time"),
+                "{number} called at {local} in Miami"
+            );
+        }
+        let wait = dials[3] - dials[0];
+        assert!(
+            wait >= Duration::hours(24) && wait <= Duration::hours(24) + Duration::seconds(1),
+            "{number}: the fourth call came {wait} after the first"
+        );
+        // Both campaigns dialed it: the cap is the user's, not a campaign's.
+        let campaigns: std::collections::HashSet<_> = calls
+            .iter()
+            .filter(|c| c.phone.as_str() == number)
+            .map(|c| c.campaign_id)
+            .collect();
+        assert_eq!(campaigns.len(), 2, "{number}");
+    }
+}

@@ -15,11 +15,15 @@ use leadline_domain::allocation::{allocate, free_slots, UserDemand};
 use leadline_domain::dialing::dial_now;
 use leadline_domain::lead::DialOrder;
 use leadline_domain::{
-    eligibility, CallId, CampaignId, CampaignStatus, Event, LeadId, StreamName, UserId,
+    eligibility, CallId, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName, UserId,
 };
 use leadline_projections::ReadModel;
 
 use super::placer::OutboundCall;
+
+/// Leads read from a hopper beyond those wanted, in case some turn out not
+/// to be dialable.
+const HOPPER_LOOKAHEAD: usize = 16;
 
 /// What the planner needs besides the read models.
 pub struct PlanInput<'a> {
@@ -84,6 +88,14 @@ pub fn plan_dials(
     };
     let mut seen = HashSet::new();
     let mut campaigns = HashSet::new();
+    // A number is called once at a time: not while a call to it is in
+    // flight, and not twice in one round (another campaign of its owner may
+    // hold a lead with it; the second dial would also be decided on a
+    // history that does not count the first, and could pass a cap).
+    let mut busy: HashSet<(UserId, PhoneNumber)> = model
+        .in_flight_calls()
+        .map(|call| (call.user_id, call.phone.clone()))
+        .collect();
     for dial in allocation.dials {
         if !seen.insert(dial.lead_id) {
             continue;
@@ -99,6 +111,15 @@ pub fn plan_dials(
         let Ok(events) = dial_now(&entry.lead, &campaign.campaign, &owner, call_id, now) else {
             continue;
         };
+        let dialed = events.iter().find_map(|event| match event {
+            Event::LeadDialed(dialed) => Some(dialed.phone.clone()),
+            _ => None,
+        });
+        if let Some(phone) = dialed {
+            if !busy.insert((campaign.campaign.owner, phone)) {
+                continue;
+            }
+        }
         if campaigns.insert(campaign.campaign.id) {
             plan.campaigns
                 .push(StreamName::Campaign(campaign.campaign.id));
@@ -137,7 +158,11 @@ fn demand(
             }
             // Paced campaigns dial one lead per delay.
             let wanted = if delay.is_some() { 1 } else { free as usize };
-            for item in entry.hopper.next_eligible(campaign, now, wanted) {
+            // A few more than wanted: a lead with several numbers may be
+            // listed while none of them can be dialed, and the domain's
+            // eligibility below has the last word.
+            let listed = wanted.saturating_add(HOPPER_LOOKAHEAD);
+            for item in entry.hopper.next_eligible(campaign, now, listed) {
                 let Some(lead) = model.lead(&item.lead_id) else {
                     continue;
                 };
