@@ -125,14 +125,18 @@ impl World {
         for (chunk_index, chunk) in phones.chunks(5000).enumerate() {
             let rows: Vec<LeadInput> = chunk
                 .iter()
-                .map(|p| LeadInput {
-                    phone: p.clone(),
-                    name: None,
-                    priority: None,
-                    timezone: None,
-                    fields: BTreeMap::new(),
-                    contact_id: None,
-                    alt_phones: Vec::new(),
+                .map(|p| {
+                    // `main|other|…`: a lead with several numbers.
+                    let mut numbers = p.split('|').map(str::to_owned);
+                    LeadInput {
+                        phone: numbers.next().unwrap_or_default(),
+                        name: None,
+                        priority: None,
+                        timezone: None,
+                        fields: BTreeMap::new(),
+                        contact_id: None,
+                        alt_phones: numbers.collect(),
+                    }
                 })
                 .collect();
             let mut n = 0u128;
@@ -769,4 +773,202 @@ fn two_campaigns_calling_the_same_florida_numbers_share_three_calls_a_day() {
             .collect();
         assert_eq!(campaigns.len(), 2, "{number}");
     }
+}
+
+/// Tried as a user would: a campaign of US, Florida, Indian and UK
+/// numbers, some leads with several numbers, under a contact policy with
+/// a cap and a UK holiday, run on the simulator for two days. Every call
+/// is checked against the rules by hand, and the run is printed
+/// (`cargo test -p leadline-tests --test dialer a_mixed_campaign -- --nocapture`).
+#[test]
+fn a_mixed_campaign_over_two_days_respects_every_rule() {
+    use leadline_domain::jurisdiction::NumberPlace;
+    use leadline_domain::policy::{ContactPolicy, Holiday, NumberCap};
+    use leadline_domain::user::UserCommand;
+
+    let mut world = World::new(DialerConfig {
+        sim_call_ms: 30_000,
+        ..DialerConfig::default()
+    });
+    let user = world.user(1, 4);
+    let begin = DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
+    world.now = begin;
+    let holiday = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).expect("date");
+    world.command(|model| {
+        let entry = model.user(&user).expect("user");
+        let policy = ContactPolicy {
+            per_number: vec![NumberCap {
+                calls_max: 4,
+                window_hours: 24,
+            }],
+            holidays: vec![Holiday {
+                date: holiday,
+                regions: vec!["GB".parse().expect("region")],
+            }],
+        };
+        user::decide(&entry.user, UserCommand::SetContactPolicy { policy }, begin).expect("policy")
+    });
+    // Simulator outcomes by last digit: 1 no answer, 2 busy, 4 dropped,
+    // 0 answered.
+    let leads: Vec<String> = [
+        "+12125550101",                // New York, no answer
+        "+12125550112",                // New York, busy
+        "+13055550101",                // Miami, no answer: 3 a day
+        "+18505550111",                // Florida panhandle, two zones
+        "+919876500011",               // India, no answer
+        "+919876500024",               // India, dropped
+        "+447911123451",               // UK, no answer; holiday on day 2
+        "+447911123454",               // UK, dropped: 72 h hold
+        "+919876500031|+447911123460", // India, then the UK number answers
+        "+13055550121|+12125550130",   // Miami, then New York answers
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let campaign = world.campaign_with(2, user, &leads, 12, |s| {
+        s.jurisdiction_rules = true;
+        s.retry = s
+            .retry
+            .clone()
+            .with_delay_minutes(30)
+            .and_then(|p| p.with_dropped_delay_minutes(10))
+            .expect("policy");
+    });
+    world.start(campaign);
+    world.run(begin + Duration::hours(48), |_| false);
+
+    let calls = world.calls(&campaign);
+    let model = world.projections.read();
+    let hm = |h, m| chrono::NaiveTime::from_hms_opt(h, m, 0).expect("time");
+    println!("{} calls in 48 h from {begin}", calls.len());
+    for call in &calls {
+        let place = NumberPlace::of(&call.phone);
+        // Every call inside the hours of each rule of its number, in every
+        // zone of the number.
+        for rule in place.rules() {
+            let (weekday, weekend) = rule.hours();
+            for zone in &place.zones {
+                let local = call.started_at.with_timezone(&zone.tz());
+                let hours = match chrono::Datelike::weekday(&local) {
+                    chrono::Weekday::Sat | chrono::Weekday::Sun => weekend,
+                    _ => weekday,
+                };
+                assert!(
+                    hours.contains(local.time()),
+                    "{} called at {} in {zone}, outside {} ({})",
+                    call.phone,
+                    local.time(),
+                    rule.hours_text(),
+                    rule.name
+                );
+            }
+        }
+        // No UK call on the UK holiday, in London's date.
+        if place.country.is_some_and(|c| c.code() == "GB") {
+            let london = call.started_at.with_timezone(&chrono_tz::Europe::London);
+            assert_ne!(
+                london.date_naive(),
+                holiday,
+                "{} called on the holiday",
+                call.phone
+            );
+        }
+        let zone = place
+            .zones
+            .first()
+            .map(|z| z.tz())
+            .unwrap_or(chrono_tz::UTC);
+        println!(
+            "  {} {:<15} {} local {}  {:?}",
+            call.started_at.format("%a %H:%M:%SZ"),
+            call.phone,
+            zone.name(),
+            call.started_at.with_timezone(&zone).format("%a %H:%M"),
+            call.status
+        );
+    }
+    let by_number = |phone: &str| -> Vec<DateTime<Utc>> {
+        calls
+            .iter()
+            .filter(|c| c.phone.as_str() == phone)
+            .map(|c| c.started_at)
+            .collect()
+    };
+    for number in leads.iter().flat_map(|l| l.split('|')) {
+        let dials = by_number(number);
+        for (i, at) in dials.iter().enumerate() {
+            let in_day = dials[..=i]
+                .iter()
+                .filter(|d| **d > *at - Duration::hours(24))
+                .count();
+            let cap = if number.starts_with("+1305") || number.starts_with("+1850") {
+                3
+            } else {
+                4
+            };
+            assert!(in_day <= cap, "{number}: {in_day} calls in 24 h, cap {cap}");
+        }
+    }
+    // The dropped UK number is not redialled for 72 h: once in two days.
+    assert_eq!(
+        by_number("+447911123454").len(),
+        1,
+        "the abandoned UK number"
+    );
+    // The panhandle spans Central and Eastern time: 08:00 Central to
+    // 20:00 Eastern only.
+    for at in by_number("+18505550111") {
+        let eastern = at.with_timezone(&chrono_tz::America::New_York).time();
+        let central = at.with_timezone(&chrono_tz::America::Chicago).time();
+        assert!(
+            central >= hm(8, 0) && eastern < hm(20, 0),
+            "850 called at {eastern} Eastern"
+        );
+    }
+    // Multi-number leads move to their other number and are answered there.
+    for (main, answered_on) in [
+        ("+919876500031", "+447911123460"),
+        ("+13055550121", "+12125550130"),
+    ] {
+        let lead = model
+            .campaign(&campaign)
+            .and_then(|c| {
+                c.phones
+                    .get(&leadline_domain::PhoneNumber::parse(main, None).expect("phone"))
+            })
+            .and_then(|id| model.lead(id))
+            .expect("lead");
+        assert_eq!(
+            lead.lead.status,
+            leadline_domain::LeadStatus::Answered,
+            "{main}"
+        );
+        assert_eq!(
+            lead.lead.last_dialed_phone().as_str(),
+            answered_on,
+            "{main}"
+        );
+    }
+    // Each lead: its calls, and how it stands at the end.
+    println!("leads after 48 h:");
+    let entry = model.campaign(&campaign).expect("campaign");
+    for id in &entry.leads {
+        let Some(lead) = model.lead(id) else { continue };
+        let lead = &lead.lead;
+        let numbers: Vec<&str> = lead.phones().map(|p| p.as_str()).collect();
+        println!(
+            "  {:<30} {:>2} calls, {:<10} next {:?}",
+            numbers.join("|"),
+            lead.calls.len(),
+            lead.status.to_string(),
+            lead.next_eligible_at(&entry.campaign, &model.owner(&user), world.now)
+        );
+    }
+    assert!(
+        calls.len() >= 20,
+        "the campaign dialed: {} calls",
+        calls.len()
+    );
 }

@@ -185,8 +185,8 @@ fn demand(
     demand_leads
 }
 
-/// A dialed call as the provider needs it: the number and the campaign's
-/// provider settings.
+/// A dialed call as the provider needs it: the number its dial chose and
+/// the campaign's provider settings.
 pub fn outbound_call(
     model: &ReadModel,
     call_id: CallId,
@@ -196,10 +196,12 @@ pub fn outbound_call(
     let lead = &model.lead(&lead_id)?.lead;
     let settings = &model.campaign(&lead.campaign_id)?.campaign.settings;
     let provider = &settings.provider;
+    // The number the dial chose, which need not be the lead's main one.
+    let phone = model.call(&call_id)?.phone.clone();
     Some(OutboundCall {
         call_id,
         lead_id,
-        phone: lead.phone.clone(),
+        phone,
         agent_id: provider.agent_id.clone(),
         caller_id: provider.caller_id.clone(),
         next_action: provider.next_action.clone(),
