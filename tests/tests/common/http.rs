@@ -76,6 +76,10 @@ impl Http {
         )
     }
 
+    pub fn put(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(self.client.put(self.url(path)).bearer_auth(key).json(&body))
+    }
+
     pub fn delete(&self, key: &str, path: &str) -> (StatusCode, Value) {
         self.call(self.client.delete(self.url(path)).bearer_auth(key))
     }
