@@ -170,7 +170,7 @@ impl Engine {
             Ok(match plan_dials(model, &input, now) {
                 Some(mut plan) => Decision {
                     events: std::mem::take(&mut plan.events),
-                    checks: plan.campaigns.clone(),
+                    checks: plan.checks.clone(),
                     value: Some(plan),
                 },
                 None => Decision::new(Vec::new(), None),

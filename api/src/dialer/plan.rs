@@ -41,9 +41,10 @@ pub struct DialPlan {
     pub events: Vec<Event>,
     /// The calls to place once the events are durable.
     pub dials: Vec<(CallId, LeadId, CampaignId)>,
-    /// The campaigns whose leads it dials: checked at append time, so a
-    /// pause acknowledged before the append makes the round fail.
-    pub campaigns: Vec<StreamName>,
+    /// The campaigns whose leads it dials, and their owners: checked at
+    /// append time, so a pause, an opt-out or a new contact policy
+    /// acknowledged before the append makes the round decide again.
+    pub checks: Vec<StreamName>,
     pub last_served: Option<UserId>,
 }
 
@@ -121,8 +122,11 @@ pub fn plan_dials(
             }
         }
         if campaigns.insert(campaign.campaign.id) {
-            plan.campaigns
-                .push(StreamName::Campaign(campaign.campaign.id));
+            plan.checks.push(StreamName::Campaign(campaign.campaign.id));
+            let owner = StreamName::User(campaign.campaign.owner);
+            if !plan.checks.contains(&owner) {
+                plan.checks.push(owner);
+            }
         }
         if events.iter().any(|e| matches!(e, Event::LeadDialed(_))) {
             plan.dials
