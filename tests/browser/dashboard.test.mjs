@@ -1,6 +1,7 @@
 // The dashboard, driven as an operator would in headless Chromium: sign in,
 // create a campaign from a CSV, start it, watch progress and the live
-// console, pause, recycle, and read a lead's history. Every step checks what
+// console, pause, recycle, read a lead's history, see the calling rules in
+// force, and set a contact policy. Every step checks what
 // a person would see. A failing step leaves a screenshot in
 // target/browser-screenshots/ (every step does with LEADLINE_BROWSER_SHOTS=1).
 //
@@ -32,6 +33,7 @@ let data;
 let browser;
 let page;
 let userKey;
+let userId;
 const offsite = [];
 const pageErrors = [];
 
@@ -121,6 +123,7 @@ before(async () => {
   base = await startServer();
   const user = await adminCall("POST", "/users", { name: "Asha", concurrent_calls_limit: 3 });
   userKey = user.api_key;
+  userId = user.id;
   browser = await chromium.launch({
     executablePath: browserPath,
     headless: true,
@@ -204,6 +207,13 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.getByLabel("Last call", { exact: true }).fill("00:00");
     await page.getByLabel("Retry delay (minutes)", { exact: true }).fill("1");
     await page.getByLabel("Attempts per lead", { exact: true }).fill("2");
+    await page.getByLabel("Busy retry delay (minutes)", { exact: true }).fill("2");
+    // Indian numbers, dialed at any hour: the jurisdiction rules (on by
+    // default) would keep them to 09:00–21:00 IST.
+    const rules = page.getByLabel("Jurisdiction rules", { exact: true });
+    assert.ok(await rules.isChecked(), "jurisdiction rules are on by default");
+    assert.ok(!(await page.getByLabel("Debt collection (Reg F)", { exact: true }).isChecked()));
+    await rules.uncheck();
     await page.getByLabel("Agent id", { exact: true }).fill("agent-7");
     await page.getByLabel("Other provider settings", { exact: true }).fill("flow_id=42");
     // Voicemail is an outcome: retried by default, detection asked for here.
@@ -238,6 +248,11 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.locator("#settings").getByText("flow_id").waitFor();
     const detection = page.locator("#settings dt", { hasText: "voicemail detection" });
     assert.equal(await detection.locator("xpath=following-sibling::dd[1]").textContent(), "on");
+    const setting = (name) => page.locator("#settings dt", { hasText: name }).locator("xpath=following-sibling::dd[1]");
+    assert.equal(await setting("jurisdiction rules").textContent(), "off");
+    assert.equal(await setting("debt collection (Reg F)").textContent(), "off");
+    assert.equal(await setting("retry delay by status").textContent(), "busy: 2 min");
+    await page.locator("#rules").getByText("Jurisdiction rules are off for this campaign").waitFor();
     await accessible("a draft campaign's page");
     // The advanced template imports as it is (its first number is already
     // in the list, so it is a duplicate).
@@ -296,6 +311,8 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     assert.equal(await page.getByLabel("Agent id", { exact: true }).inputValue(), "agent-7");
     assert.equal(await page.getByLabel("Time zone", { exact: true }).inputValue(), "Asia/Kolkata");
     assert.ok(await page.getByLabel(/^Detect voicemail/).isChecked());
+    assert.ok(!(await page.getByLabel("Jurisdiction rules", { exact: true }).isChecked()), "the rules stay off");
+    assert.equal(await page.getByLabel("Busy retry delay (minutes)", { exact: true }).inputValue(), "2");
     await page.getByLabel("Attempts per lead", { exact: true }).fill("4");
     await page.getByLabel("Start date", { exact: true }).fill("");
     await page.getByRole("button", { name: "Save settings" }).click();
@@ -390,6 +407,94 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.locator("#dnc-list").getByRole("button", { name: "Remove +919876500099" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Remove" }).click();
     await page.getByText("The list is empty.").waitFor();
+  }));
+
+  let ruledLead;
+  await t.test("a campaign with the jurisdiction rules on lists the rules in force", () => step("rules", async () => {
+    const campaign = await adminCall("POST", "/campaigns", {
+      name: "Rules on", owner: userId, timezone: "UTC", debt_collection: true,
+    });
+    assert.equal(campaign.jurisdiction_rules, true);
+    const report = await adminCall("POST", `/campaigns/${campaign.id}/leads`, {
+      leads: [
+        { phone: "+13055550142", name: "Miami" },
+        { phone: "+919876500011", name: "Pune", alt_phones: ["+919876500012"] },
+        { phone: "+447911123456", name: "Leeds" },
+      ],
+    });
+    assert.equal(report.imported, 3, JSON.stringify(report));
+    const { leads } = await adminCall("GET", `/campaigns/${campaign.id}/leads`);
+    ruledLead = leads.find((lead) => lead.phone === "+919876500011").id;
+    await page.goto(`${base}/#/campaigns/${campaign.id}`);
+    await page.getByRole("heading", { name: "Rules on", level: 1 }).waitFor();
+    const rules = page.locator("#rules");
+    await rules.getByRole("heading", { name: "Rules in force" }).waitFor();
+    for (const name of ["Florida", "United States", "India", "United Kingdom", "Debt collection (Reg F)"]) {
+      await rules.locator("tbody tr", { hasText: name }).first().waitFor();
+    }
+    assert.equal(await rules.getByText("Jurisdiction rules are off").count(), 0);
+    const india = rules.locator("tbody tr", { hasText: "India" }).first();
+    assert.equal((await india.locator("td").last().textContent()).trim(), "1");
+    const setting = page.locator("#settings dt", { hasText: "debt collection (Reg F)" }).locator("xpath=following-sibling::dd[1]");
+    assert.equal(await setting.textContent(), "on");
+    await accessible("the rules in force on a campaign's page");
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the rules in force make the page ${overflow}px wider than a phone`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }));
+
+  await t.test("a lead with two numbers lists both, the main one first", () => step("lead-phones", async () => {
+    await page.goto(`${base}/#/leads/${ruledLead}`);
+    const phones = page.locator("#lead-phones li");
+    await phones.first().waitFor();
+    assert.equal(await phones.count(), 2);
+    assert.match(await phones.nth(0).textContent(), /^\+919876500011\s*main$/);
+    assert.equal((await phones.nth(1).textContent()).trim(), "+919876500012");
+    await accessible("a lead's page with two numbers");
+  }));
+
+  await t.test("the contact policy takes a cap and a holiday, and refuses a bad region inline", () => step("contact-policy", async () => {
+    await page.getByRole("link", { name: "Contact policy" }).click();
+    await page.getByRole("heading", { name: "Contact policy", level: 1 }).waitFor();
+    await page.getByText("No cap of your own.").waitFor();
+    await accessible("the empty contact policy page");
+    await page.getByRole("button", { name: "Add a cap" }).click();
+    await page.getByLabel("Calls at most").last().fill("3");
+    await page.getByLabel("In hours").last().fill("24");
+    await page.getByRole("button", { name: "Add a holiday" }).click();
+    await page.getByLabel("Date", { exact: true }).last().fill("2026-12-25");
+    await page.getByLabel("Regions", { exact: true }).last().fill("us, IN");
+    await page.getByRole("button", { name: "Save policy" }).click();
+    await page.locator("#policy-caps-in-force").getByText("at most 3 calls in 24 h").waitFor();
+    const policy = await adminCall("GET", `/users/${userId}/contact-policy`);
+    assert.deepEqual(policy.per_number, [{ calls_max: 3, window_hours: 24 }]);
+    assert.deepEqual(policy.holidays, [{ date: "2026-12-25", regions: ["IN", "US"] }]);
+    await page.reload();
+    await page.locator("#policy-caps-in-force").getByText("at most 3 calls in 24 h").waitFor();
+    await page.locator("#policy-holidays-in-force").getByText("2026-12-25: IN, US").waitFor();
+    assert.equal(await page.getByLabel("Calls at most").inputValue(), "3");
+    assert.equal(await page.getByLabel("In hours").inputValue(), "24");
+    assert.equal(await page.getByLabel("Date", { exact: true }).inputValue(), "2026-12-25");
+    assert.equal(await page.getByLabel("Regions", { exact: true }).inputValue(), "IN, US");
+    await accessible("the contact policy page");
+    // "UK" is not a region code (GB is): the server's answer shows in place.
+    await page.getByRole("button", { name: "Add a holiday" }).click();
+    await page.getByLabel("Date", { exact: true }).last().fill("2026-12-26");
+    await page.getByLabel("Regions", { exact: true }).last().fill("UK");
+    await page.getByRole("button", { name: "Save policy" }).click();
+    await page.locator("#policy-error").filter({ hasText: "not UK" }).waitFor();
+    assert.equal((await adminCall("GET", `/users/${userId}/contact-policy`)).holidays.length, 1, "nothing saved");
+    await page.getByRole("button", { name: "Remove this holiday" }).last().click();
+    await page.setViewportSize({ width: 390, height: 844 });
+    await accessible("the contact policy page at phone width");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the contact policy page is ${overflow}px wider than a phone`);
+    await page.goto(`${base}/#/leads/${ruledLead}`);
+    await page.locator("#lead-phones li").first().waitFor();
+    const leadOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(leadOverflow <= 0, `the lead page is ${leadOverflow}px wider than a phone`);
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.goto(campaignUrl);
     await page.getByRole("heading", { name: "EMI Reminder", level: 1 }).waitFor();
   }));
@@ -410,6 +515,7 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     const row = page.locator(".campaign-row", { hasText: "EMI Reminder" });
     await row.getByText(/^Asha · Created/).waitFor();
     assert.equal(await page.locator("#who-name").textContent(), "admin");
+    assert.ok(await page.getByRole("link", { name: "Contact policy" }).isHidden(), "the admin has no policy of its own");
     await page.getByRole("link", { name: "New campaign" }).first().click();
     await page.getByLabel("Owner", { exact: true }).locator("option", { hasText: "Asha" }).waitFor({ state: "attached" });
   }));

@@ -1,7 +1,8 @@
 // The dashboard's shell: sign in and out, and a router over the page's hash
 // (#/campaigns, #/campaigns/new, #/campaigns/{id}, #/campaigns/{id}/recycle,
-// #/campaigns/{id}/settings, #/leads/{id}, #/dnc, #/users). Each page renders into <main> and returns a function that
-// stops its live feed and timers when the page is left.
+// #/campaigns/{id}/settings, #/leads/{id}, #/dnc, #/contact-policy,
+// #/users). Each page renders into <main> and returns a function that stops
+// its live feed and timers when the page is left.
 
 import { api, session, ApiError } from "./api.js";
 import { h, fill, knowPeople } from "./dom.js";
@@ -12,6 +13,7 @@ import { recyclePage } from "./recycle.js";
 import { leadPage } from "./lead.js";
 import { dncPage } from "./dnc.js";
 import { usersPage } from "./users.js";
+import { contactPolicyPage } from "./contact-policy.js";
 
 const main = document.getElementById("main");
 let leave = null;
@@ -24,6 +26,7 @@ const routes = [
   [/^#\/campaigns\/([^/]+)$/, campaignPage],
   [/^#\/leads\/([^/]+)$/, leadPage],
   [/^#\/dnc(?:\?.*)?$/, dncPage],
+  [/^#\/contact-policy$/, contactPolicyPage],
   [/^#\/users$/, usersPage],
   [/^#\/campaigns(?:\?.*)?$/, campaignsPage],
 ];
@@ -88,6 +91,8 @@ function showSignedIn(signedIn) {
     document.getElementById("who-name").textContent = me.admin ? "admin" : me.name;
   }
   document.getElementById("nav-users").hidden = !(signedIn && me?.admin);
+  // The admin has no contact policy of its own.
+  document.getElementById("nav-policy").hidden = !(signedIn && me && !me.admin);
 }
 
 function signInPage(root) {

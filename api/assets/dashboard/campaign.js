@@ -50,12 +50,14 @@ export function campaignPage(root, { params, setLive }) {
     state.paused = !state.paused;
     pauseConsole.setAttribute("aria-pressed", String(state.paused));
   } }, "Hold");
+  const rules = h("div", {});
   const settings = h("div", {});
   const upload = h("div", {});
 
   fill(root,
     h("p", { class: "crumbs" }, h("a", { href: "#/campaigns" }, "← Campaigns")),
     head, message, progress,
+    section("rules", "Rules in force", rules),
     section("breakdown", "Leads by status",
       h("p", { class: "legend small" }, badge("pending"), " waiting to be called · ", badge("in_progress"),
         " being called · ", badge("recyclable"), " may be called again · ", badge("final"), " done"),
@@ -86,6 +88,7 @@ export function campaignPage(root, { params, setLive }) {
       renderHead(campaign);
       renderProgress(campaign);
       renderBreakdown(campaign);
+      renderRules(campaign);
       renderHopper(hop, campaign);
       renderCalls(log);
       if (first) {
@@ -210,6 +213,31 @@ export function campaignPage(root, { params, setLive }) {
     h("span", { class: "sr-only" }, " (show these leads)"))));
   }
 
+  /** The jurisdiction rules (and Reg F) that apply to the campaign's leads. */
+  function renderRules(campaign) {
+    const list = campaign.rules || [];
+    const rows = list.map((rule) => [
+      h("span", { class: "rule-name", title: rule.source },
+        h("strong", {}, rule.name), " ", h("span", { class: "muted small" }, rule.id),
+        h("span", { class: "rule-source muted small" }, rule.source)),
+      rule.hours ? h("span", { class: "nowrap" }, rule.hours) : "–",
+      rule.cap || "–",
+      rule.abandoned_hold_hours ? `${rule.abandoned_hold_hours} h after a dropped call` : "–",
+      num(rule.leads),
+    ]);
+    const empty = campaign.jurisdiction_rules
+      ? "No lead yet has a number of a jurisdiction with built-in rules (US, Florida, Oklahoma, Maryland, Canada, India, UK)."
+      : "Only the campaign's own window, local hours and retries apply.";
+    fill(rules,
+      campaign.jurisdiction_rules ? null : h("p", { class: "message message-warn", id: "rules-off" },
+        h("strong", {}, "Jurisdiction rules are off for this campaign."),
+        " Leads are dialed at any hour its window allows, whatever their jurisdiction's hours, caps and holds."),
+      campaign.jurisdiction_rules
+        ? h("p", { class: "muted small" }, "The rules of each lead's jurisdiction, by its number, on top of the campaign's window. Caps count the owner's dials across all campaigns.")
+        : null,
+      table("Rules in force", ["rule", "hours (lead's time)", "cap", "hold", "leads"], rows, empty));
+  }
+
   function renderHopper(hop, campaign) {
     const rows = hop.leads.map((lead, i) => [
       String(i + 1),
@@ -287,7 +315,11 @@ export function campaignPage(root, { params, setLive }) {
       item("default region", campaign.default_region),
       item("local hours", campaign.local_hours ? `${campaign.local_hours.start}–${campaign.local_hours.end} in each lead's zone` : "off"),
       item("retry", `${r.max_attempts} attempts, ${r.delay_minutes} min apart (dropped: ${r.dropped_delay_minutes} min); retried: ${r.statuses.map(label).join(", ")}`),
+      item("retry delay by status", Object.entries(r.delay_minutes_by_status || {})
+        .map(([status, minutes]) => `${label(status)}: ${minutes} min`).join(", ") || "the retry delay for every outcome"),
       item("dials per day per number", r.attempts_per_day_max ?? "no cap"),
+      item("jurisdiction rules", campaign.jurisdiction_rules ? "on" : "off"),
+      item("debt collection (Reg F)", campaign.debt_collection ? "on" : "off"),
       item("delay between dials", campaign.dial_delay_ms ? `${campaign.dial_delay_ms} ms` : "none"),
       item("voicemail detection", campaign.detect_voicemail ? "on" : "off"),
       item("agent id", p.agent_id),

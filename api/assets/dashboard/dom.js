@@ -213,10 +213,14 @@ export function section(id, title, ...children) {
     h("h2", { id: `${id}-title` }, title), ...children);
 }
 
-/** A table from column labels and rows of cells. */
+/**
+ * A table from column labels and rows of cells. Its wrapper scrolls
+ * sideways on a narrow screen, so it can take the focus to be scrolled from
+ * the keyboard.
+ */
 export function table(caption, columns, rows, empty = "Nothing yet.") {
   if (!rows.length) return h("p", { class: "muted empty" }, empty);
-  return h("div", { class: "table-wrap" },
+  return h("div", { class: "table-wrap", tabindex: 0, role: "region", "aria-label": caption },
     h("table", {},
       h("caption", { class: "sr-only" }, caption),
       h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),

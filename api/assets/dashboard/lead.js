@@ -1,5 +1,6 @@
-// A lead: its fields, its calls, its whole history as a timeline (who did
-// what, when and why), and a disposition.
+// A lead: its fields and numbers, its calls (each with the number it
+// dialed), its whole history as a timeline (who did what, when and why),
+// and a disposition.
 
 import { api, liveFeed, query } from "./api.js";
 import {
@@ -55,7 +56,9 @@ export function leadPage(root, { params, setLive }) {
     document.title = `${lead.phone} · Leadline`;
     const item = (name, value) => [h("dt", {}, name), h("dd", {}, value === null || value === undefined || value === "" ? "–" : value)];
     fill(fields, h("dl", { class: "settings" },
-      item("phone", lead.phone),
+      item(lead.phones?.length > 1 ? "numbers" : "number", h("ul", { class: "phones", id: "lead-phones", "aria-label": "Numbers of this lead" },
+        (lead.phones?.length ? lead.phones : [lead.phone]).map((phone, i) => h("li", {},
+          h("span", { class: "phone" }, phone), i === 0 ? h("span", { class: "badge badge-small" }, "main") : null)))),
       item("name", lead.name),
       item("status", badge(lead.status)),
       item("priority", String(lead.priority)),
@@ -70,8 +73,8 @@ export function leadPage(root, { params, setLive }) {
       item("imported", time(lead.imported_at)),
       Object.entries(lead.fields || {}).map(([k, v]) => item(k, typeof v === "string" ? v : JSON.stringify(v))),
       item("lead id", lead.id)));
-    fill(calls, table("Calls of this lead", ["started", "status", "attempt", "length", "error"], log.calls.map((c) => [
-      time(c.started_at), badge(c.status), String(c.attempt),
+    fill(calls, table("Calls of this lead", ["started", "number dialed", "status", "attempt", "length", "error"], log.calls.map((c) => [
+      time(c.started_at), h("span", { class: "phone" }, c.phone || lead.phone), badge(c.status), String(c.attempt),
       c.duration_secs !== null && c.duration_secs !== undefined ? `${c.duration_secs} s` : c.ended_at ? "" : "in progress",
       c.error || "",
     ]), "Not called yet."));

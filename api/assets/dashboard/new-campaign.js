@@ -4,6 +4,8 @@ import { api, ApiError } from "./api.js";
 import { h, fill, num, label, toast } from "./dom.js";
 
 const RETRY_STATUSES = ["no_answer", "busy", "failed", "dropped", "congestion", "voicemail"];
+/** The outcomes whose retry delay the form sets on its own (`retry.delay_minutes_by_status`). */
+const STATUS_DELAYS = [["busy", "Busy retry delay (minutes)"], ["no_answer", "No answer retry delay (minutes)"]];
 const REGIONS = ["IN", "US", "GB", "AE", "SA", "SG", "MY", "ID", "PH", "AU", "NZ", "CA", "DE", "FR", "ES", "IT", "NL", "BR", "MX", "ZA", "NG", "KE", "PK", "BD", "LK", "NP"];
 /** The largest CSV the server takes (its `CSV_BODY_BYTES_MAX`). */
 const CSV_BYTES_MAX = 256 * 1024 * 1024;
@@ -18,7 +20,7 @@ function tooLarge(file) {
 function templateLinks() {
   return h("p", { class: "hint" }, "Templates: ",
     h("a", { href: "/assets/templates/leads-basic.csv", download: "leads-basic.csv" }, "basic (phone, name)"), " · ",
-    h("a", { href: "/assets/templates/leads-advanced.csv", download: "leads-advanced.csv" }, "advanced (phone, name, priority, timezone, your own columns)"));
+    h("a", { href: "/assets/templates/leads-advanced.csv", download: "leads-advanced.csv" }, "advanced (phone, name, priority, timezone, phone2, your own columns)"));
 }
 
 function timeZones() {
@@ -67,6 +69,7 @@ function settingsFieldsets(campaign, withOwner) {
     localEnd.disabled = !localOn.checked;
   });
   const extra = Object.entries(provider.extra || {}).map(([k, v]) => `${k}=${v}`).join("\n");
+  const byStatus = retry.delay_minutes_by_status || {};
   return [
     h("fieldset", {}, h("legend", {}, "Campaign"),
       field("name", "Name", input({ required: true, maxlength: 200, placeholder: "EMI Reminder", value: c.name || "" })),
@@ -94,10 +97,25 @@ function settingsFieldsets(campaign, withOwner) {
         field("max_attempts", "Attempts per lead", input({ type: "number", min: 1, value: retry.max_attempts })),
         field("attempts_per_day_max", "Dials per number per day", input({ type: "number", min: 1, placeholder: "no cap", value: retry.attempts_per_day_max ?? "" })),
         field("dial_delay_ms", "Delay between dials (ms)", input({ type: "number", min: 0, placeholder: "none", value: c.dial_delay_ms ?? "" }))),
+      h("div", { class: "row" },
+        STATUS_DELAYS.map(([status, text]) => field(`${status}_delay_minutes`, text,
+          input({ type: "number", min: 0, placeholder: "retry delay", value: byStatus[status] ?? "" })))),
+      h("p", { class: "hint" }, "Optional: a delay of its own for these outcomes. Empty: the retry delay applies."),
       h("div", { class: "field", role: "group", "aria-labelledby": "retry-statuses-label" },
         h("span", { id: "retry-statuses-label", class: "label" }, "Outcomes that are retried"),
         h("div", { class: "checks" }, RETRY_STATUSES.map((s) => h("label", { class: "check" },
           input({ type: "checkbox", name: "retry_status", value: s, checked: retry.statuses.includes(s) }), label(s)))))),
+    h("fieldset", {}, h("legend", {}, "Calling rules"),
+      h("div", { class: "field check" },
+        input({ type: "checkbox", id: "jurisdiction_rules", name: "jurisdiction_rules", checked: c.jurisdiction_rules ?? true, "aria-describedby": "jurisdiction_rules-hint" }),
+        h("label", { for: "jurisdiction_rules" }, "Jurisdiction rules")),
+      h("p", { class: "hint", id: "jurisdiction_rules-hint" },
+        "Hours, caps and holds of each lead's jurisdiction (US, Florida, Oklahoma, Maryland, Canada, India, UK), on top of the window above."),
+      h("div", { class: "field check" },
+        input({ type: "checkbox", id: "debt_collection", name: "debt_collection", checked: Boolean(c.debt_collection), "aria-describedby": "debt_collection-hint" }),
+        h("label", { for: "debt_collection" }, "Debt collection (Reg F)")),
+      h("p", { class: "hint", id: "debt_collection-hint" },
+        "At most 7 calls per lead in any 7 days, and none within 7 days after an answered call.")),
     h("fieldset", {}, h("legend", {}, "Provider"),
       h("div", { class: "row" },
         field("agent_id", "Agent id", input({ placeholder: "agent-1", value: provider.agent_id || "" })),
@@ -120,7 +138,7 @@ export function newCampaignPage(root, { me }) {
   const form = h("form", { class: "card form", id: "new-campaign", novalidate: true },
     settingsFieldsets(null, me.admin),
     h("fieldset", {}, h("legend", {}, "Leads"),
-      field("leads_file", "Lead list (CSV)", file, "Header row with a phone column; name, priority, timezone and any other columns are optional."),
+      field("leads_file", "Lead list (CSV)", file, "Header row with a phone column; phone2…phone5 (other numbers of the lead), name, priority, timezone and any other columns are optional."),
       templateLinks()),
     error,
     h("div", { class: "actions" },
@@ -219,7 +237,17 @@ function campaignBody(form, me, edit = false) {
     attempts_per_day_max: number("attempts_per_day_max") ?? none,
     statuses: [...form.querySelectorAll("input[name=retry_status]:checked")].map((c) => c.value),
   };
+  // The map replaces the one set before: delays of other statuses (set
+  // through the API) are kept as they were.
+  const delays = { ...(form.dataset.otherDelays ? JSON.parse(form.dataset.otherDelays) : {}) };
+  for (const [status] of STATUS_DELAYS) {
+    const minutes = number(`${status}_delay_minutes`);
+    if (minutes !== undefined) delays[status] = minutes;
+  }
+  if (edit || Object.keys(delays).length) body.retry.delay_minutes_by_status = delays;
   body.dial_delay_ms = number("dial_delay_ms") ?? none;
+  body.jurisdiction_rules = form.elements.jurisdiction_rules.checked;
+  body.debt_collection = form.elements.debt_collection.checked;
   body.detect_voicemail = form.elements.detect_voicemail.checked;
   const provider = {};
   for (const key of ["agent_id", "caller_id", "next_action"]) if (value(key)) provider[key] = value(key);
@@ -304,6 +332,9 @@ export function editCampaignPage(root, { params, me }) {
       h("p", { class: "hint" }, "Changes apply to the next dial; calls in progress are not affected. Provider settings keep keys not listed here."),
       error,
       h("div", { class: "actions" }, save, h("a", { class: "btn btn-quiet", href: back }, "Cancel")));
+    const others = Object.fromEntries(Object.entries(campaign.retry.delay_minutes_by_status || {})
+      .filter(([status]) => !STATUS_DELAYS.some(([shown]) => shown === status)));
+    form.dataset.otherDelays = JSON.stringify(others);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       error.textContent = "";

@@ -46,6 +46,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard/lead.js", JS, false),
     asset!("dashboard/dnc.js", JS, false),
     asset!("dashboard/users.js", JS, false),
+    asset!("dashboard/contact-policy.js", JS, false),
     asset!("dashboard/favicon.svg", "image/svg+xml", false),
     asset!("templates/leads-basic.csv", CSV, true),
     asset!("templates/leads-advanced.csv", CSV, true),
