@@ -345,12 +345,24 @@ impl CallingWindow {
             .filter_map(|days| today.checked_add_signed(Duration::days(days)))
             .flat_map(|date| self.zone.instants(date, self.hours.start.0))
             .flatten();
-        let changes = self.zone.offset_changes(now, SEARCH_DAYS);
-        starts
-            .chain(changes)
-            .filter(|candidate| *candidate > now && self.is_open(*candidate))
-            .min()
+        first_open_candidate(self.zone, now, starts, |at| self.is_open(at))
     }
+}
+
+/// The earliest of `starts` and of the zone's daylight-saving changes in
+/// the coming days that lies after `now` and at which `open` holds: a
+/// window opens either when the wall clock reaches a start, or when a
+/// change moves the wall clock into it.
+fn first_open_candidate(
+    zone: Zone,
+    now: DateTime<Utc>,
+    starts: impl Iterator<Item = DateTime<Utc>>,
+    open: impl Fn(DateTime<Utc>) -> bool,
+) -> Option<DateTime<Utc>> {
+    starts
+        .chain(zone.offset_changes(now, SEARCH_DAYS))
+        .filter(|candidate| *candidate > now && open(*candidate))
+        .min()
 }
 
 /// Hours that differ between weekdays (Monday to Friday) and weekends,
@@ -415,11 +427,7 @@ impl WeekWindow {
             })
             .flatten()
             .flatten();
-        let changes = self.zone.offset_changes(now, SEARCH_DAYS);
-        starts
-            .chain(changes)
-            .filter(|candidate| *candidate > now && self.is_open(*candidate))
-            .min()
+        first_open_candidate(self.zone, now, starts, |at| self.is_open(at))
     }
 }
 

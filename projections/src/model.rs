@@ -480,30 +480,24 @@ impl ReadModel {
     /// `phone` among its numbers (but `except`): a dial, a dropped call or
     /// an opt-out of a number changes when it may be dialed everywhere.
     fn replace_number(&mut self, user: UserId, phone: &PhoneNumber, except: Option<LeadId>) {
-        let Some(user) = self.users.get(&user) else {
-            return;
-        };
-        let owner = user.owner();
-        for campaign_id in &user.campaigns {
-            let Some(entry) = self.campaigns.get_mut(campaign_id) else {
-                continue;
-            };
-            let Some(lead_id) = entry.phones.get(phone).copied() else {
-                continue;
-            };
-            if Some(lead_id) == except {
-                continue;
-            }
-            if let Some(lead) = self.leads.get(&lead_id) {
-                entry
-                    .hopper
-                    .place(lead_id, Placement::of(&lead.lead, &entry.campaign, &owner));
-            }
-        }
+        self.replace(user, |entry| {
+            entry
+                .phones
+                .get(phone)
+                .copied()
+                .filter(|id| Some(*id) != except)
+                .into_iter()
+                .collect()
+        });
     }
 
     /// Places again every lead of `user` (its contact policy changed).
     fn replace_all_of(&mut self, user: UserId) {
+        self.replace(user, |entry| entry.leads.clone());
+    }
+
+    /// Places again, in each campaign of `user`, the leads `which` picks.
+    fn replace(&mut self, user: UserId, which: impl Fn(&CampaignEntry) -> Vec<LeadId>) {
         let Some(user) = self.users.get(&user) else {
             return;
         };
@@ -512,11 +506,11 @@ impl ReadModel {
             let Some(entry) = self.campaigns.get_mut(campaign_id) else {
                 continue;
             };
-            for lead_id in &entry.leads {
-                if let Some(lead) = self.leads.get(lead_id) {
+            for lead_id in which(entry) {
+                if let Some(lead) = self.leads.get(&lead_id) {
                     entry
                         .hopper
-                        .place(*lead_id, Placement::of(&lead.lead, &entry.campaign, &owner));
+                        .place(lead_id, Placement::of(&lead.lead, &entry.campaign, &owner));
                 }
             }
         }
