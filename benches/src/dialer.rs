@@ -12,9 +12,9 @@ use leadline::dialer::simulator::Simulator;
 use leadline::dialer::{spawn, DialerConfig};
 use leadline::write::record::{self, Cause};
 use leadline::write::CommandRunner;
-use leadline_domain::policy::Owner;
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::plans::{self, LeadInput};
+use leadline_domain::policy::Owner;
 use leadline_domain::{user, Actor, CampaignId, Event, LeadId, UserId};
 use leadline_projections::Projections;
 use leadline_storage::{EventLog, ExpectedVersion, SledLog, SledOptions};
@@ -148,9 +148,7 @@ fn start(
         }
         append(events)?;
     }
-    append(
-        plans::start(&state, &Owner::detached(), &all_leads, now).map_err(|e| e.to_string())?,
-    )?;
+    append(plans::start(&state, &Owner::detached(), &all_leads, now).map_err(|e| e.to_string())?)?;
     let projections = Projections::open(log.clone()).map_err(|e| e.to_string())?;
     projections.follow().map_err(|e| e.to_string())?;
     let stop = Arc::new(AtomicBool::new(false));

@@ -58,8 +58,11 @@ pub fn dial_now(
         return lead::decide_with(lead, campaign, owner, LeadCommand::MarkDnc { reason }, now);
     }
     lead::not_eligible(lead, eligibility(lead, campaign, owner, now))?;
-    let phone = choose_number(lead, campaign, owner, now)
-        .ok_or(DomainError::LeadNotYetEligible { id: lead.id, until: now })?;
+    let phone =
+        choose_number(lead, campaign, owner, now).ok_or(DomainError::LeadNotYetEligible {
+            id: lead.id,
+            until: now,
+        })?;
     let mut events = Vec::new();
     let mut current = lead.clone();
     if current.status != LeadStatus::Queued {

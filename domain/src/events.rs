@@ -877,8 +877,9 @@ fn upcast<'de, D: Deserializer<'de>>(
             .map(|old| Event::CampaignCreated(old.into())),
         ("CampaignUpdated", 2) => v2::CampaignUpdated::deserialize(deserializer)
             .map(|old| Event::CampaignUpdated(old.into())),
-        ("LeadImported", 1) => v1::LeadImported::deserialize(deserializer)
-            .map(|old| Event::LeadImported(old.into())),
+        ("LeadImported", 1) => {
+            v1::LeadImported::deserialize(deserializer).map(|old| Event::LeadImported(old.into()))
+        }
         ("CampaignCreated", 3) => v3::CampaignCreated::deserialize(deserializer)
             .map(|old| Event::CampaignCreated(old.into())),
         ("CampaignUpdated", 3) => v3::CampaignUpdated::deserialize(deserializer)

@@ -291,7 +291,10 @@ mod tests {
         assert_eq!(country("+919876543210").as_deref(), Some("IN"));
         assert_eq!(country("+447911123456").as_deref(), Some("GB"));
         assert_eq!(country("+4915123456789").as_deref(), Some("DE"));
-        assert_eq!(place("+919876543210").zones, vec![Zone::from_tz(Tz::Asia__Kolkata)]);
+        assert_eq!(
+            place("+919876543210").zones,
+            vec![Zone::from_tz(Tz::Asia__Kolkata)]
+        );
     }
 
     #[test]
@@ -304,7 +307,11 @@ mod tests {
     #[test]
     fn every_row_has_a_source_and_zones() {
         for rule in RULES {
-            assert!(!rule.source.is_empty() && !rule.zones.is_empty(), "{}", rule.id);
+            assert!(
+                !rule.source.is_empty() && !rule.zones.is_empty(),
+                "{}",
+                rule.id
+            );
         }
         let canada = RULES.iter().find(|r| r.id == "CA").expect("row");
         assert_eq!(

@@ -39,9 +39,9 @@ use crate::events::{
 };
 use crate::ids::{CallId, CampaignId, ContactId, LeadId};
 use crate::phone::PhoneNumber;
+use crate::policy::Owner;
 use crate::status::{CallOutcome, Disposition, LeadCategory, LeadStatus};
 use crate::text;
-use crate::policy::Owner;
 use crate::time::Zone;
 
 /// How many recent dial times a lead remembers, for the daily cap and the

@@ -21,8 +21,8 @@ use crate::error::DomainError;
 use crate::events::{Event, LeadImported, LeadSkipped, LeadsImported, SkipReason};
 use crate::ids::{ContactId, LeadId};
 use crate::lead::{self, Lead, LeadCommand, LEAD_PHONES_MAX};
-use crate::policy::Owner;
 use crate::phone::PhoneNumber;
+use crate::policy::Owner;
 use crate::status::{LeadCategory, LeadStatus};
 use crate::text;
 use crate::time::Zone;
@@ -168,7 +168,8 @@ pub fn import_prepared<S: std::hash::BuildHasher>(
         };
         let lead_id = next_lead_id();
         let numbers = || std::iter::once(&parsed.phone).chain(parsed.alt_phones.iter());
-        let duplicate_of = numbers().find_map(|phone| existing.get(phone).or_else(|| seen.get(phone)));
+        let duplicate_of =
+            numbers().find_map(|phone| existing.get(phone).or_else(|| seen.get(phone)));
         let skip = match duplicate_of {
             Some(of) => Some(SkipReason::Duplicate { of: *of }),
             None if numbers().all(&is_dnc) => Some(SkipReason::Dnc),

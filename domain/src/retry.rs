@@ -336,7 +336,10 @@ mod tests {
         assert_eq!(policy.delay_after(LeadStatus::NoAnswer), Duration::hours(4));
         assert_eq!(policy.delay_after(LeadStatus::Failed), Duration::hours(1));
         // and the dropped delay stays its own
-        assert_eq!(policy.delay_after(LeadStatus::Dropped), Duration::minutes(5));
+        assert_eq!(
+            policy.delay_after(LeadStatus::Dropped),
+            Duration::minutes(5)
+        );
     }
 
     #[test]

@@ -173,7 +173,15 @@ pub fn run(lead: &Lead, campaign: &Campaign, command: LeadCommand, now: DateTime
 pub fn dialed(lead: &Lead, campaign: &Campaign, call: CallId, now: DateTime<Utc>) -> Lead {
     let queued = run(lead, campaign, LeadCommand::Queue, now);
     let phone = queued.phone.clone();
-    run(&queued, campaign, LeadCommand::Dial { call_id: call, phone }, now)
+    run(
+        &queued,
+        campaign,
+        LeadCommand::Dial {
+            call_id: call,
+            phone,
+        },
+        now,
+    )
 }
 
 pub fn ended(outcome: CallOutcome) -> CallReport {

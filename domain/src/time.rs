@@ -392,10 +392,7 @@ impl WeekWindow {
             return true;
         }
         // Early morning: yesterday's hours may cross midnight.
-        let yesterday = date
-            .pred_opt()
-            .map(|d| self.hours_on(d))
-            .unwrap_or(today);
+        let yesterday = date.pred_opt().map(|d| self.hours_on(d)).unwrap_or(today);
         yesterday.crosses_midnight() && time < yesterday.end.time()
     }
 
@@ -411,7 +408,10 @@ impl WeekWindow {
             .flat_map(|date| {
                 let start = self.hours_on(date).start.time();
                 let midnight = NaiveTime::MIN;
-                [self.zone.instants(date, start), self.zone.instants(date, midnight)]
+                [
+                    self.zone.instants(date, start),
+                    self.zone.instants(date, midnight),
+                ]
             })
             .flatten()
             .flatten();

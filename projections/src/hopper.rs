@@ -344,7 +344,6 @@ fn campaign_open(campaign: &Campaign, now: DateTime<Utc>) -> bool {
     campaign.status == CampaignStatus::Active && campaign.calling_window().is_open(now)
 }
 
-
 /// The first `n` items of several sorted sets that pass `keep`, in order.
 fn merge(
     sets: &[&BTreeSet<(DialOrder, LeadId)>],

@@ -491,10 +491,9 @@ impl ReadModel {
                 continue;
             }
             if let Some(lead) = self.leads.get(&lead_id) {
-                entry.hopper.place(
-                    lead_id,
-                    Placement::of(&lead.lead, &entry.campaign, &owner),
-                );
+                entry
+                    .hopper
+                    .place(lead_id, Placement::of(&lead.lead, &entry.campaign, &owner));
             }
         }
     }
@@ -511,10 +510,9 @@ impl ReadModel {
             };
             for lead_id in &entry.leads {
                 if let Some(lead) = self.leads.get(lead_id) {
-                    entry.hopper.place(
-                        *lead_id,
-                        Placement::of(&lead.lead, &entry.campaign, &owner),
-                    );
+                    entry
+                        .hopper
+                        .place(*lead_id, Placement::of(&lead.lead, &entry.campaign, &owner));
                 }
             }
         }

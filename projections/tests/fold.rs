@@ -12,6 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use leadline::write::record::{self, Cause};
 use leadline_domain::campaign::{self, CampaignSettings};
+use leadline_domain::eligibility::choose_number;
 use leadline_domain::lead::{self, CallReport, DispositionRequest, LeadCommand, ReportedCallState};
 use leadline_domain::plans::{self, LeadInput, RecycleRequest};
 use leadline_domain::{
@@ -19,7 +20,6 @@ use leadline_domain::{
     PhoneNumber, RetryPolicy, StreamName, UserId,
 };
 use leadline_projections::hopper::Placement;
-use leadline_domain::eligibility::choose_number;
 use leadline_projections::model::CallStatus;
 use leadline_projections::runner::fold_all;
 use leadline_projections::{codec, ReadModel};

@@ -137,9 +137,8 @@ fn local_state(
         .map_err(|e| format!("reading the history of {}: {e}", state.campaign_id))?;
     // Caps across campaigns and the owner's lists are not folded here: the
     // lead's own rules and its jurisdiction's hours are.
-    let next_eligible_at = campaign.and_then(|c| {
-        state.next_eligible_at(&c, &leadline_domain::policy::Owner::detached(), at)
-    });
+    let next_eligible_at = campaign
+        .and_then(|c| state.next_eligible_at(&c, &leadline_domain::policy::Owner::detached(), at));
     let view = lead_json(&state, next_eligible_at);
     if json {
         out.json_line(&view)

@@ -1,8 +1,8 @@
 use super::*;
-use crate::policy::Owner;
 use crate::campaign::CampaignSettings;
 use crate::events::{Event, LeadDialed};
 use crate::lead::LeadCommand;
+use crate::policy::Owner;
 use crate::retry::RetryPolicy;
 use crate::status::CallOutcome;
 use crate::testkit::*;
@@ -16,8 +16,14 @@ fn hours(start: &str, end: &str) -> DailyHours {
 #[test]
 fn a_new_lead_of_an_active_campaign_is_eligible() {
     let (campaign, lead) = active_with_one_lead();
-    assert_eq!(eligibility(&lead, &campaign, &Owner::detached(), t0()), Eligibility::Eligible);
-    assert_eq!(lead.next_eligible_at(&campaign, &Owner::detached(), t0()), Some(t0()));
+    assert_eq!(
+        eligibility(&lead, &campaign, &Owner::detached(), t0()),
+        Eligibility::Eligible
+    );
+    assert_eq!(
+        lead.next_eligible_at(&campaign, &Owner::detached(), t0()),
+        Some(t0())
+    );
 }
 
 #[test]
@@ -96,7 +102,12 @@ fn retries_wait_their_delay_and_dropped_calls_wait_less() {
         Eligibility::NotBefore(ended_at + minutes(240))
     );
     assert_eq!(
-        eligibility(&busy, &campaign, &Owner::detached(), ended_at + minutes(240)),
+        eligibility(
+            &busy,
+            &campaign,
+            &Owner::detached(),
+            ended_at + minutes(240)
+        ),
         Eligibility::Eligible
     );
     let dropped = called(&lead, &campaign, call_id(1), CallOutcome::Dropped, t0());
@@ -133,7 +144,12 @@ fn outcomes_not_retried_and_exhausted_rounds_are_never() {
     );
     let answered = called(&lead, &campaign, call_id(1), CallOutcome::Answered, t0());
     assert_eq!(
-        eligibility(&answered, &campaign, &Owner::detached(), t0() + minutes(1000)),
+        eligibility(
+            &answered,
+            &campaign,
+            &Owner::detached(),
+            t0() + minutes(1000)
+        ),
         Eligibility::Never(NeverReason::Final(LeadStatus::Answered))
     );
     let dialing = dialed(&lead, &campaign, call_id(1), t0());
@@ -266,7 +282,12 @@ fn a_voicemail_is_retried_by_default_and_does_not_count_as_answered() {
     let policy = RetryPolicy::new(240, 3, &[LeadStatus::NoAnswer]).unwrap();
     let (campaign, lead) = lead_after(policy, CallOutcome::Voicemail, 1, ended_at);
     assert_eq!(
-        eligibility(&lead, &campaign, &Owner::detached(), ended_at + minutes(600)),
+        eligibility(
+            &lead,
+            &campaign,
+            &Owner::detached(),
+            ended_at + minutes(600)
+        ),
         Eligibility::Never(NeverReason::NotRetried(LeadStatus::Voicemail))
     );
 }

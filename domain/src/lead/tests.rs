@@ -753,7 +753,13 @@ fn recycle_sends_a_lead_back_to_new_with_a_fresh_round() {
     assert_eq!(recycled.status, LeadStatus::New);
     assert_eq!(recycled.dial_attempts, 3);
     assert_eq!(recycled.round_attempts, 0);
-    assert!(crate::eligibility::eligibility(&recycled, &campaign, &crate::policy::Owner::detached(), t0()).is_eligible());
+    assert!(crate::eligibility::eligibility(
+        &recycled,
+        &campaign,
+        &crate::policy::Owner::detached(),
+        t0()
+    )
+    .is_eligible());
     let reset = run(
         &exhausted,
         &campaign,
@@ -982,9 +988,13 @@ fn dnc_is_recorded_from_any_status_once() {
         Ok(vec![])
     );
     assert_eq!(dnc.category(&campaign), LeadCategory::Final);
-    assert!(
-        !crate::eligibility::eligibility(&dnc, &campaign, &crate::policy::Owner::detached(), t0() + minutes(100_000)).is_eligible()
-    );
+    assert!(!crate::eligibility::eligibility(
+        &dnc,
+        &campaign,
+        &crate::policy::Owner::detached(),
+        t0() + minutes(100_000)
+    )
+    .is_eligible());
 }
 
 // --- views ---
@@ -1018,7 +1028,8 @@ fn local_zones_come_from_the_lead_or_its_number() {
     settings.jurisdiction_rules = true;
     let campaign = active_with_one_lead_settings(settings).0;
     let zones = |lead: &Lead| -> Vec<String> {
-        let rules = crate::eligibility::number_rules(lead, &campaign, &crate::policy::Owner::detached());
+        let rules =
+            crate::eligibility::number_rules(lead, &campaign, &crate::policy::Owner::detached());
         let mut zones: Vec<String> = rules[0]
             .windows
             .iter()

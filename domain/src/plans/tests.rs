@@ -157,7 +157,10 @@ fn import_skips_numbers_already_in_the_campaign_and_continues_the_sequence() {
 #[test]
 fn import_is_refused_for_ended_campaigns_and_huge_files() {
     let (campaign, leads) = with_leads(&draft(), 1);
-    let started = then_campaign(&campaign, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let started = then_campaign(
+        &campaign,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     let cancelled = then_campaign(&started, &cancel(&started, &[], None, t0()).unwrap());
     assert_eq!(
         import(&cancelled, &HashMap::new(), vec![]).unwrap_err(),
@@ -176,7 +179,10 @@ fn import_is_refused_for_ended_campaigns_and_huge_files() {
 #[test]
 fn a_completed_campaign_takes_new_leads() {
     let (campaign, leads) = with_leads(&draft(), 1);
-    let started = then_campaign(&campaign, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let started = then_campaign(
+        &campaign,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     let completed = then_campaign(
         &started,
         &crate::campaign::decide(&started, CampaignCommand::Complete, t0()).unwrap(),
@@ -268,7 +274,10 @@ fn start_errors() {
             total: 1
         })
     );
-    let started = then_campaign(&campaign, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let started = then_campaign(
+        &campaign,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     assert_eq!(
         start(&started, &crate::policy::Owner::detached(), &leads, t0()),
         Err(DomainError::CampaignAlreadyRunning {
@@ -279,7 +288,12 @@ fn start_errors() {
     let mut stranger = leads[0].clone();
     stranger.campaign_id = crate::ids::CampaignId::from_u128(5);
     assert!(matches!(
-        start(&campaign, &crate::policy::Owner::detached(), &[stranger], t0()),
+        start(
+            &campaign,
+            &crate::policy::Owner::detached(),
+            &[stranger],
+            t0()
+        ),
         Err(DomainError::LeadOfOtherCampaign { .. })
     ));
 }
@@ -306,7 +320,11 @@ fn dial(campaign: &Campaign, lead: &Lead, call: CallId) -> Lead {
 #[test]
 fn pause_while_five_ring_lets_them_finish_and_dials_nobody_else() {
     let (campaign, leads) = with_leads(&draft(), 30);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(
+        &campaign,
+        &leads,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     for (i, lead) in leads.iter_mut().take(5).enumerate() {
         *lead = dial(&campaign, lead, call_id(i as u128));
     }
@@ -362,7 +380,11 @@ fn pause_while_five_ring_lets_them_finish_and_dials_nobody_else() {
 #[test]
 fn resume_queues_exactly_the_leads_not_called() {
     let (campaign, leads) = with_leads(&draft(), 2_081);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(
+        &campaign,
+        &leads,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     for (i, lead) in leads.iter_mut().take(171).enumerate() {
         let dialing = dial(&campaign, lead, call_id(i as u128));
         let report = crate::lead::LeadCommand::RecordCallReport {
@@ -376,7 +398,13 @@ fn resume_queues_exactly_the_leads_not_called() {
         &leads,
         &pause(&campaign, &leads, None, t0()).unwrap(),
     );
-    let events = resume(&paused, &crate::policy::Owner::detached(), &leads, t0() + minutes(5)).unwrap();
+    let events = resume(
+        &paused,
+        &crate::policy::Owner::detached(),
+        &leads,
+        t0() + minutes(5),
+    )
+    .unwrap();
     assert_eq!(count(&events, "CampaignResumed"), 1);
     assert_eq!(count(&events, "LeadQueued"), 1_910);
     let queued: std::collections::HashSet<LeadId> = events
@@ -395,7 +423,11 @@ fn resume_queues_exactly_the_leads_not_called() {
 #[test]
 fn resume_requeues_retries_whose_delay_passed() {
     let (campaign, leads) = with_leads(&draft(), 2);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(
+        &campaign,
+        &leads,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     let dialing = dial(&campaign, &leads[0], call_id(1));
     let report = crate::lead::LeadCommand::RecordCallReport {
         call_id: call_id(1),
@@ -409,14 +441,26 @@ fn resume_requeues_retries_whose_delay_passed() {
     );
     assert_eq!(
         count(
-            &resume(&paused, &crate::policy::Owner::detached(), &leads, t0() + minutes(10)).unwrap(),
+            &resume(
+                &paused,
+                &crate::policy::Owner::detached(),
+                &leads,
+                t0() + minutes(10)
+            )
+            .unwrap(),
             "LeadQueued"
         ),
         1
     );
     assert_eq!(
         count(
-            &resume(&paused, &crate::policy::Owner::detached(), &leads, t0() + minutes(241)).unwrap(),
+            &resume(
+                &paused,
+                &crate::policy::Owner::detached(),
+                &leads,
+                t0() + minutes(241)
+            )
+            .unwrap(),
             "LeadQueued"
         ),
         2
@@ -441,7 +485,11 @@ fn pause_and_resume_errors_come_from_the_campaign() {
 #[test]
 fn cancel_cancels_waiting_leads_and_lets_calls_finish() {
     let (campaign, leads) = with_leads(&draft(), 4);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(
+        &campaign,
+        &leads,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     leads[0] = dial(&campaign, &leads[0], call_id(1));
     let dialing = dial(&campaign, &leads[1], call_id(2));
     let report = crate::lead::LeadCommand::RecordCallReport {
@@ -470,7 +518,11 @@ fn cancel_cancels_waiting_leads_and_lets_calls_finish() {
 #[test]
 fn complete_needs_every_lead_done() {
     let (campaign, leads) = with_leads(&draft(), 2);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(
+        &campaign,
+        &leads,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     assert_eq!(
         complete(&campaign, &leads, t0()),
         Err(DomainError::CampaignHasWork {
@@ -512,7 +564,11 @@ fn recycle_request(statuses: &[LeadStatus]) -> RecycleRequest {
 #[test]
 fn recycle_moves_the_chosen_statuses_back_to_new() {
     let (campaign, leads) = with_leads(&draft(), 3);
-    let (campaign, mut leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let (campaign, mut leads) = apply(
+        &campaign,
+        &leads,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     for (i, outcome) in [CallOutcome::NoAnswer, CallOutcome::Busy]
         .into_iter()
         .enumerate()
@@ -601,7 +657,11 @@ fn deleting_a_queued_contact_takes_it_out_of_the_hopper() {
     let (events, _) = import(&draft(), &HashMap::new(), rows).unwrap();
     let campaign = then_campaign(&draft(), &events);
     let leads = leads_from(&events);
-    let (campaign, leads) = apply(&campaign, &leads, &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap());
+    let (campaign, leads) = apply(
+        &campaign,
+        &leads,
+        &start(&campaign, &crate::policy::Owner::detached(), &leads, t0()).unwrap(),
+    );
     assert_eq!(leads[0].status, LeadStatus::Queued);
     let events = delete_contact(&user, contact, &[(&leads[0], &campaign)], t0()).unwrap();
     assert_eq!(types(&events), ["ContactDeleted", "LeadCancelled"]);
