@@ -211,6 +211,9 @@ impl Campaign {
 }
 
 /// What can be asked of an existing campaign.
+// A command lives for one decision: the size of `Update` costs nothing
+// worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum CampaignCommand {
     /// Replace its settings.
