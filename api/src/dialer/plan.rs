@@ -14,8 +14,9 @@ use chrono::{DateTime, Duration, Utc};
 use leadline_domain::allocation::{allocate, free_slots, UserDemand};
 use leadline_domain::dialing::dial_now;
 use leadline_domain::lead::DialOrder;
+use leadline_domain::policy::{NumberHistory, NumberLookup, Owner};
 use leadline_domain::{
-    eligibility, CallId, CampaignId, CampaignStatus, Event, LeadId, StreamName, UserId,
+    eligibility, CallId, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName, UserId,
 };
 use leadline_projections::ReadModel;
 
@@ -84,6 +85,7 @@ pub fn plan_dials(
     };
     let mut seen = HashSet::new();
     let mut campaigns = HashSet::new();
+    let mut round: HashMap<UserId, HashMap<PhoneNumber, NumberHistory>> = HashMap::new();
     for dial in allocation.dials {
         if !seen.insert(dial.lead_id) {
             continue;
@@ -94,11 +96,36 @@ pub fn plan_dials(
         let Some(campaign) = model.campaign(&entry.lead.campaign_id) else {
             continue;
         };
-        let owner = model.owner(&campaign.campaign.owner);
+        let user = campaign.campaign.owner;
+        let base = model.owner(&user);
+        // The round's earlier dials count too: two leads sharing a number
+        // (in two campaigns of one user) must not both dial it past a cap.
+        let numbers = RoundNumbers {
+            base: base.numbers,
+            dialed: round.get(&user),
+        };
+        let owner = Owner {
+            numbers: &numbers,
+            ..base
+        };
         let call_id = CallId::from_uuid(uuid::Uuid::now_v7());
         let Ok(events) = dial_now(&entry.lead, &campaign.campaign, &owner, call_id, now) else {
             continue;
         };
+        for event in &events {
+            if let Event::LeadDialed(dialed) = event {
+                let dialed_here = round.entry(user).or_default();
+                dialed_here
+                    .entry(dialed.phone.clone())
+                    .or_insert_with(|| {
+                        base.numbers
+                            .history(&dialed.phone)
+                            .cloned()
+                            .unwrap_or_default()
+                    })
+                    .record_dial(dialed.at);
+            }
+        }
         if campaigns.insert(campaign.campaign.id) {
             plan.campaigns
                 .push(StreamName::Campaign(campaign.campaign.id));
@@ -110,6 +137,20 @@ pub fn plan_dials(
         plan.events.extend(events);
     }
     (!plan.events.is_empty()).then_some(plan)
+}
+
+/// A user's numbers' histories with the dials planned so far in the round.
+struct RoundNumbers<'a> {
+    base: &'a dyn NumberLookup,
+    dialed: Option<&'a HashMap<PhoneNumber, NumberHistory>>,
+}
+
+impl NumberLookup for RoundNumbers<'_> {
+    fn history(&self, phone: &PhoneNumber) -> Option<&NumberHistory> {
+        self.dialed
+            .and_then(|dialed| dialed.get(phone))
+            .or_else(|| self.base.history(phone))
+    }
 }
 
 /// Each user with free slots and eligible leads: the slots, and the best
@@ -160,8 +201,8 @@ fn demand(
     demand_leads
 }
 
-/// A dialed call as the provider needs it: the number and the campaign's
-/// provider settings.
+/// A dialed call as the provider needs it: the number it dialed and the
+/// campaign's provider settings.
 pub fn outbound_call(
     model: &ReadModel,
     call_id: CallId,
@@ -171,10 +212,13 @@ pub fn outbound_call(
     let lead = &model.lead(&lead_id)?.lead;
     let settings = &model.campaign(&lead.campaign_id)?.campaign.settings;
     let provider = &settings.provider;
+    // The number the call dialed, as the log records it: any of the
+    // lead's numbers, not necessarily its main one.
+    let phone = model.call(&call_id)?.phone.clone();
     Some(OutboundCall {
         call_id,
         lead_id,
-        phone: lead.phone.clone(),
+        phone,
         agent_id: provider.agent_id.clone(),
         caller_id: provider.caller_id.clone(),
         next_action: provider.next_action.clone(),
