@@ -972,3 +972,39 @@ fn a_mixed_campaign_over_two_days_respects_every_rule() {
         calls.len()
     );
 }
+
+#[test]
+fn one_number_in_two_campaigns_is_dialed_once_per_round_under_a_cap() {
+    // Given a user whose policy allows one call to a number in 6 hours,
+    // with two slots and two campaigns that both hold one number
+    let mut world = World::new(DialerConfig::default());
+    let user = world.user(1, 2);
+    let now = world.now;
+    world.command(|m| {
+        let policy = leadline_domain::policy::ContactPolicy {
+            per_number: vec![leadline_domain::policy::NumberCap {
+                calls_max: 1,
+                window_hours: 6,
+            }],
+            holidays: Vec::new(),
+        };
+        user::decide(
+            &m.user(&user).expect("user").user,
+            user::UserCommand::SetContactPolicy { policy },
+            now,
+        )
+        .expect("policy")
+    });
+    let shared = vec!["9876500001".to_owned()];
+    let first = world.campaign(2, user, &shared, 1);
+    let second = world.campaign(3, user, &shared, 1);
+    world.start(first);
+    world.start(second);
+
+    // When the dialer takes one step, with a slot for each campaign
+    world.step();
+
+    // Then the number was dialed once, not once per campaign
+    let dials = world.calls(&first).len() + world.calls(&second).len();
+    assert_eq!(dials, 1, "one dial of the shared number within its cap");
+}

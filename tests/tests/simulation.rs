@@ -4,13 +4,25 @@
 //! actions at random times, and crashes with restarts — every invariant
 //! checked after every step.
 //!
+//! The calling rules are in play: leads in several jurisdictions (New
+//! York, Florida, Oklahoma, Maryland, Toronto, India, the UK) with up to
+//! five numbers each, from a small space of numbers that the campaigns of
+//! one user share; campaigns with and without jurisdiction rules, some
+//! debt-collection, some with retry delays per status; users' contact
+//! policies (caps per number, holidays on the days the run crosses),
+//! changed now and then; opt-outs (numbers added to and removed from the
+//! do-not-call list, `dnc` dispositions). Every dial is judged by
+//! `rules::RulesJudge`, which folds its own state from the log and reads
+//! the jurisdiction table and the policy itself, apart from the domain's
+//! eligibility.
+//!
 //! `LEADLINE_SIM_SEED=N` runs one seed, `LEADLINE_SIM_SEEDS=A..B` a range
 //! (`cargo test -p leadline-tests --test simulation`); without either, the
 //! CI set runs. A failure names the seed, the invariant and the last events.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 use leadline::dialer::placer::{CallPlacer, OutboundCall, ProviderEvent};
@@ -20,9 +32,10 @@ use leadline::write::CommandRunner;
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::lead::{DispositionRequest, LeadCommand};
 use leadline_domain::plans::{self, LeadInput, RecycleRequest};
+use leadline_domain::policy::{ContactPolicy, Holiday, NumberCap};
 use leadline_domain::{
-    eligibility, user, Actor, CallOutcome, CampaignId, CampaignStatus, Event, LeadId, LeadStatus,
-    PhoneNumber, StreamName, UserId,
+    eligibility, user, Actor, CallId, CallOutcome, CampaignId, CampaignStatus, Event, LeadId,
+    LeadStatus, PhoneNumber, Region, StreamName, UserId,
 };
 use leadline_projections::runner::fold_all;
 use leadline_projections::{codec, Projections, ReadModel};
@@ -30,10 +43,42 @@ use leadline_storage::{EventLog, ExpectedVersion, LogLimits, MemoryLog};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-/// Seeds run in CI (well under a minute in all).
+#[path = "simulation/rules.rs"]
+mod rules;
+
+/// Seeds run in CI (about a minute in all on two cores).
 const CI_SEEDS: std::ops::Range<u64> = 0..24;
 /// Steps per run.
 const STEPS_PER_RUN: usize = 3_000;
+/// The share of idle steps after which hours pass at once.
+const QUIET_SPELLS: f64 = 0.012;
+/// Campaigns of a run, at most (users create more as they go).
+const CAMPAIGNS_MAX: usize = 6;
+/// Dials a run makes at the least: the rules must not stop the dialing.
+const DIALS_MIN: u64 = 40;
+
+/// Numbers of the run: a small space, so that several campaigns of one
+/// user share numbers and caps across campaigns bite.
+const NUMBERS: u32 = 180;
+/// Days the run's holidays fall in, from its first day.
+const HOLIDAY_DAYS: i64 = 10;
+
+/// Number `n` of the run's space, by jurisdiction: New York (United
+/// States only), Florida (Miami, and the panhandle across two zones),
+/// Oklahoma, Maryland, Toronto, India (twice as many) and the UK.
+fn number(n: u32) -> String {
+    let line = 1000 + n;
+    match n % 9 {
+        0 => format!("+1 212 555 {line:04}"),
+        1 => format!("+1 305 555 {line:04}"),
+        2 => format!("+1 850 555 {line:04}"),
+        3 => format!("+1 405 555 {line:04}"),
+        4 => format!("+1 410 555 {line:04}"),
+        5 => format!("+1 416 555 {line:04}"),
+        6 | 7 => format!("98765{n:05}"),
+        _ => format!("+44 7911 {:06}", 100_000 + n),
+    }
+}
 
 /// A provider that misbehaves the way real ones do, from a seed.
 struct FaultyProvider {
@@ -62,9 +107,13 @@ impl FaultyProvider {
     }
 }
 
+/// The number the provider was asked to call, by call.
+type Placed = Arc<Mutex<HashMap<CallId, PhoneNumber>>>;
+
 struct SimPlacer {
     provider: FaultyProvider,
     events: HashMap<u64, ProviderEvent>,
+    placed: Placed,
 }
 
 impl SimPlacer {
@@ -92,6 +141,10 @@ fn outcome(rng: &mut StdRng) -> CallOutcome {
 
 impl CallPlacer for SimPlacer {
     fn start(&mut self, call: OutboundCall, now: DateTime<Utc>) {
+        self.placed
+            .lock()
+            .expect("placed")
+            .insert(call.call_id, call.phone.clone());
         let rng = &mut self.provider.rng;
         if rng.gen_bool(0.05) {
             let event = ProviderEvent::Refused {
@@ -185,6 +238,8 @@ struct Sim {
     engine: Engine,
     config: DialerConfig,
     now: DateTime<Utc>,
+    /// When the run starts.
+    start: DateTime<Utc>,
     users: Vec<UserId>,
     campaigns: Vec<CampaignId>,
     /// Saved contacts imported into campaigns, deleted at random.
@@ -196,11 +251,19 @@ struct Sim {
     next_id: u128,
     /// Folded event by event to check each dial against the state before it.
     shadow: ReadModel,
+    /// The calling rules' own judge, folded from the same events.
+    judge: rules::RulesJudge,
+    /// What the provider was asked to call.
+    placed: Placed,
 }
 
-fn placer(seed: u64) -> Box<dyn CallPlacer> {
+fn placer(seed: u64, placed: Placed) -> Box<dyn CallPlacer> {
     let (provider, events) = FaultyProvider::new(seed);
-    Box::new(SimPlacer { provider, events })
+    Box::new(SimPlacer {
+        provider,
+        events,
+        placed,
+    })
 }
 
 impl Sim {
@@ -217,10 +280,11 @@ impl Sim {
         ));
         let projections = Projections::open(log.clone()).expect("projections");
         projections.follow().expect("follow");
+        let placed = Placed::default();
         let engine = Engine::new(
             CommandRunner::new(log.clone(), projections.clone()),
             config.clone(),
-            placer(seed),
+            placer(seed, placed.clone()),
         );
         let now = DateTime::parse_from_rfc3339("2026-03-07T12:00:00Z")
             .expect("time")
@@ -233,6 +297,7 @@ impl Sim {
             engine,
             config,
             now,
+            start: now,
             users: Vec::new(),
             campaigns: Vec::new(),
             contacts: Vec::new(),
@@ -240,6 +305,8 @@ impl Sim {
             steps: STEPS_PER_RUN,
             next_id: 1,
             shadow: ReadModel::default(),
+            judge: rules::RulesJudge::default(),
+            placed,
         }
     }
 
@@ -304,6 +371,103 @@ impl Sim {
         }
     }
 
+    /// A number of the run's space, parsed.
+    fn phone(&mut self) -> Option<PhoneNumber> {
+        let n = self.rng.gen_range(0..NUMBERS);
+        PhoneNumber::parse(&number(n), "IN".parse().ok()).ok()
+    }
+
+    /// A random contact policy: caps per number and holidays on days the
+    /// run crosses.
+    fn policy(&mut self) -> ContactPolicy {
+        let caps = [(3, 24), (7, 168), (2, 12), (5, 48), (1, 6), (4, 72)];
+        let per_number = (0..self.rng.gen_range(0..3))
+            .map(|_| {
+                let (calls_max, window_hours) = caps[self.rng.gen_range(0..caps.len())];
+                NumberCap {
+                    calls_max,
+                    window_hours,
+                }
+            })
+            .collect();
+        let first_day = self.start.date_naive();
+        let holidays = (0..self.rng.gen_range(0..3))
+            .map(|_| {
+                let date = first_day + Duration::days(self.rng.gen_range(0..HOLIDAY_DAYS));
+                let mut regions: Vec<Region> = ["US", "IN", "GB", "CA"]
+                    .into_iter()
+                    .filter(|_| self.rng.gen_bool(0.4))
+                    .filter_map(|code| code.parse().ok())
+                    .collect();
+                if regions.is_empty() {
+                    regions.extend("IN".parse::<Region>().ok());
+                }
+                Holiday { date, regions }
+            })
+            .collect();
+        ContactPolicy {
+            per_number,
+            holidays,
+        }
+    }
+
+    fn set_policy(&mut self, user: UserId) {
+        let policy = self.policy();
+        let now = self.now;
+        self.command(|m| {
+            user::decide(
+                &m.user(&user)?.user,
+                user::UserCommand::SetContactPolicy { policy },
+                now,
+            )
+            .ok()
+        });
+    }
+
+    /// The leads with `phone` among their numbers in every campaign of
+    /// `user`.
+    fn leads_with(
+        model: &ReadModel,
+        user: &UserId,
+        phone: &PhoneNumber,
+    ) -> Vec<leadline_domain::lead::Lead> {
+        let Some(entry) = model.user(user) else {
+            return Vec::new();
+        };
+        entry
+            .campaigns
+            .iter()
+            .filter_map(|c| model.campaign(c))
+            .filter_map(|c| c.phones.get(phone))
+            .filter_map(|l| model.lead(l).map(|e| e.lead.clone()))
+            .collect()
+    }
+
+    /// A retry policy; debt-collection campaigns get more attempts, so
+    /// that Reg F's cap is reached.
+    fn retry(&mut self, debt_collection: bool) -> leadline_domain::RetryPolicy {
+        let attempts = if debt_collection {
+            self.rng.gen_range(3..12)
+        } else {
+            self.rng.gen_range(1..4)
+        };
+        let mut policy = leadline_domain::RetryPolicy::default()
+            .with_delay_minutes(self.rng.gen_range(5..120))
+            .and_then(|p| p.with_max_attempts(attempts))
+            .expect("policy");
+        if self.rng.gen_bool(0.3) {
+            let delays = BTreeMap::from([
+                (LeadStatus::Busy, self.rng.gen_range(1..30)),
+                (LeadStatus::NoAnswer, self.rng.gen_range(30..600)),
+                (LeadStatus::Voicemail, self.rng.gen_range(60..1440)),
+            ]);
+            policy = policy
+                .with_delay_minutes_by_status(delays)
+                .expect("delays by status");
+        }
+        policy
+    }
+
     fn leads(model: &ReadModel, id: &CampaignId) -> Vec<leadline_domain::lead::Lead> {
         model
             .campaign(id)
@@ -326,9 +490,19 @@ impl Sim {
                 user::create(None, id, "user", Some(limit), &format!("k{id}"), now).ok()
             });
             self.users.push(id);
+            if self.rng.gen_bool(0.7) {
+                self.set_policy(id);
+            }
         }
-        let campaigns = self.rng.gen_range(1..5);
+        let campaigns = self.rng.gen_range(2..6);
         for _ in 0..campaigns {
+            self.create_campaign();
+        }
+    }
+
+    /// A new campaign of a random user, with leads, started.
+    fn create_campaign(&mut self) {
+        {
             let owner = self.users[self.rng.gen_range(0..self.users.len())];
             let id = CampaignId::from_u128(self.id());
             let mut settings = CampaignSettings::new("sim").expect("settings");
@@ -360,10 +534,9 @@ impl Sim {
                     "21:00".parse().expect("t"),
                 ));
             }
-            settings.retry = leadline_domain::RetryPolicy::default()
-                .with_delay_minutes(self.rng.gen_range(5..120))
-                .and_then(|p| p.with_max_attempts(self.rng.gen_range(1..4)))
-                .expect("policy");
+            settings.jurisdiction_rules = self.rng.gen_bool(0.8);
+            settings.debt_collection = self.rng.gen_bool(0.25);
+            settings.retry = self.retry(settings.debt_collection);
             let now = self.now;
             self.command(|_| campaign::create(None, id, owner, settings, now).ok());
             self.campaigns.push(id);
@@ -386,25 +559,37 @@ impl Sim {
     }
 
     fn import(&mut self, campaign: CampaignId) {
-        let count = self.rng.gen_range(1..60);
+        let count = self.rng.gen_range(1..40);
         let rows: Vec<LeadInput> = (0..count)
             .map(|_| {
-                // A small number space: duplicates happen.
-                let n: u32 = self.rng.gen_range(0..400);
-                let zone = ["", "Asia/Kolkata", "Europe/London", "America/New_York"]
-                    [self.rng.gen_range(0..4)];
+                // A small number space: duplicates happen, within a
+                // campaign and across the user's campaigns.
+                let n: u32 = self.rng.gen_range(0..NUMBERS);
+                // Mostly no zone of its own: the number's zones apply.
+                let zone = [
+                    "",
+                    "",
+                    "",
+                    "Asia/Kolkata",
+                    "Europe/London",
+                    "America/New_York",
+                    "America/Chicago",
+                ][self.rng.gen_range(0..7)];
+                let alt_phones = match self.rng.gen_range(0..10) {
+                    0..=4 => 0,
+                    n => n - 4,
+                }
+                .min(4);
                 LeadInput {
-                    phone: if n % 3 == 0 {
-                        format!("+1 212 555 {:04}", 1000 + n)
-                    } else {
-                        format!("98765{:05}", n)
-                    },
+                    phone: number(n),
                     name: self.rng.gen_bool(0.5).then(|| format!("Lead {n}")),
                     priority: Some(self.rng.gen_range(-1..3).to_string()),
                     timezone: (!zone.is_empty()).then(|| zone.to_string()),
                     fields: BTreeMap::new(),
                     contact_id: None,
-                    alt_phones: Vec::new(),
+                    alt_phones: (0..alt_phones)
+                        .map(|_| number(self.rng.gen_range(0..NUMBERS)))
+                        .collect(),
                 }
             })
             .collect();
@@ -505,7 +690,7 @@ impl Sim {
     fn operate(&mut self) {
         let campaign = self.campaigns[self.rng.gen_range(0..self.campaigns.len())];
         let now = self.now;
-        match self.rng.gen_range(0..12) {
+        match self.rng.gen_range(0..15) {
             0 => self.import(campaign),
             1 => self.command(|m| {
                 plans::pause(
@@ -525,7 +710,7 @@ impl Sim {
                 )
                 .ok()
             }),
-            4 if self.rng.gen_bool(0.2) => self.command(|m| {
+            4 if self.rng.gen_bool(0.1) => self.command(|m| {
                 plans::cancel(
                     &m.campaign(&campaign)?.campaign,
                     &Self::leads(m, &campaign),
@@ -562,22 +747,68 @@ impl Sim {
                 });
             }
             6 => {
+                // An opt-out: the number leaves every campaign of the user.
                 let user = self.users[self.rng.gen_range(0..self.users.len())];
-                let n: u32 = self.rng.gen_range(0..400);
-                let Ok(phone) = PhoneNumber::parse(&format!("98765{:05}", n), "IN".parse().ok())
-                else {
-                    return;
-                };
+                let Some(phone) = self.phone() else { return };
+                self.command(|m| {
+                    let leads = Self::leads_with(m, &user, &phone);
+                    plans::add_dnc(&m.user(&user)?.user, &phone, None, &leads, now).ok()
+                });
+            }
+            10 => {
+                // A person answered and asked not to be called again.
+                let pick = self.rng.gen_range(0..1000usize);
+                self.command(|m| {
+                    let entry = m.campaign(&campaign)?;
+                    let answered: Vec<_> = entry
+                        .leads
+                        .iter()
+                        .filter_map(|l| m.lead(l))
+                        .filter(|l| l.lead.status == LeadStatus::Answered)
+                        .collect();
+                    let lead = &answered.get(pick % answered.len().max(1))?.lead;
+                    let number = lead
+                        .last_phone_index
+                        .and_then(|i| lead.phones().nth(usize::from(i)))
+                        .unwrap_or(&lead.phone);
+                    let owner = entry.campaign.owner;
+                    let leads = Self::leads_with(m, &owner, number);
+                    plans::dnc_disposition(
+                        &m.user(&owner)?.user,
+                        lead,
+                        &entry.campaign,
+                        &leads,
+                        now,
+                    )
+                    .ok()
+                });
+            }
+            11 => {
+                let user = self.users[self.rng.gen_range(0..self.users.len())];
+                self.set_policy(user);
+            }
+            13 if self.campaigns.len() < CAMPAIGNS_MAX && self.rng.gen_bool(0.2) => {
+                self.create_campaign()
+            }
+            12 if self.rng.gen_bool(0.3) => {
+                // A number comes off the do-not-call list.
+                let user = self.users[self.rng.gen_range(0..self.users.len())];
+                let pick = self.rng.gen_range(0..1000usize);
                 self.command(|m| {
                     let entry = m.user(&user)?;
-                    let leads: Vec<_> = entry
-                        .campaigns
+                    let phone = entry
+                        .user
+                        .dnc
                         .iter()
-                        .filter_map(|c| m.campaign(c))
-                        .filter_map(|c| c.phones.get(&phone))
-                        .filter_map(|l| m.lead(l).map(|e| e.lead.clone()))
-                        .collect();
-                    plans::add_dnc(&entry.user, &phone, None, &leads, now).ok()
+                        .nth(pick % entry.user.dnc.len().max(1))?;
+                    user::decide(
+                        &entry.user,
+                        user::UserCommand::RemoveDnc {
+                            phone: phone.clone(),
+                        },
+                        now,
+                    )
+                    .ok()
                 });
             }
             7 => {
@@ -636,11 +867,10 @@ impl Sim {
                     Some(c) => c.campaign.settings.clone(),
                     None => return,
                 };
-                settings.retry = settings
-                    .retry
-                    .clone()
-                    .with_max_attempts(self.rng.gen_range(1..4))
-                    .expect("policy");
+                settings.retry = self.retry(settings.debt_collection);
+                if self.rng.gen_bool(0.2) {
+                    settings.jurisdiction_rules = !settings.jurisdiction_rules;
+                }
                 self.command(|m| {
                     campaign::decide(
                         &m.campaign(&campaign)?.campaign,
@@ -663,7 +893,10 @@ impl Sim {
         self.engine = Engine::new(
             CommandRunner::new(self.log.clone(), self.projections.clone()),
             self.config.clone(),
-            placer(self.seed.wrapping_add(self.now.timestamp() as u64)),
+            placer(
+                self.seed.wrapping_add(self.now.timestamp() as u64),
+                self.placed.clone(),
+            ),
         );
     }
 
@@ -700,17 +933,38 @@ impl Sim {
                 if !verdict.is_eligible() {
                     self.fail(&format!("lead {} was dialed at {} while not eligible: {:?} (window, local hours, start date, retry delay, attempts, status)", lead.id, dialed.at, verdict));
                 }
-                let owner = self
+                let listed = self
                     .shadow
                     .user(&campaign.owner)
-                    .map(|u| u.user.is_dnc(&lead.phone))
+                    .map(|u| u.user.is_dnc(&dialed.phone))
                     .unwrap_or(false);
-                if owner {
+                if listed {
                     self.fail(&format!(
-                        "lead {} on the do-not-call list was dialed",
-                        lead.id
+                        "lead {} was dialed on {}, on the do-not-call list",
+                        lead.id, dialed.phone
                     ));
                 }
+                let asked = self
+                    .placed
+                    .lock()
+                    .expect("placed")
+                    .get(&dialed.call_id)
+                    .cloned();
+                if let Some(asked) = asked.filter(|asked| *asked != dialed.phone) {
+                    self.fail(&format!(
+                        "position {position}: lead {} was dialed on {} but the provider was asked to call {asked}",
+                        lead.id, dialed.phone
+                    ));
+                }
+            }
+            if let Err(breach) = self.judge.observe(position, &event) {
+                let Event::LeadDialed(dialed) = &event else {
+                    unreachable!("only dials are judged")
+                };
+                self.fail(&format!(
+                    "position {position}: lead {} of campaign {} dialed on {} at {}: rule \"{}\": {}",
+                    dialed.lead_id, dialed.campaign_id, dialed.phone, dialed.at, breach.rule, breach.detail
+                ));
             }
             self.shadow.apply(position, version, &event);
         }
@@ -780,6 +1034,13 @@ impl Sim {
             if step.dialed > 0 || step.conflicts > 0 {
                 continue;
             }
+            // Now and then a quiet spell: hours pass at once, so that the
+            // run crosses days, calling windows, holidays and the windows
+            // of caps and holds.
+            if self.rng.gen_bool(QUIET_SPELLS) {
+                self.now += Duration::minutes(self.rng.gen_range(30..480));
+                continue;
+            }
             let jump = Duration::seconds(self.rng.gen_range(1..900));
             self.now = match step.next_wake {
                 Some(at) if at > self.now => at.min(self.now + jump),
@@ -826,15 +1087,34 @@ impl Sim {
             .filter(|c| c.campaign.status == CampaignStatus::Active)
             .count();
         assert_eq!(paused, 0);
+        let dials: u64 = self
+            .projections
+            .read()
+            .campaigns()
+            .map(|c| c.counters.dials)
+            .sum();
+        if dials != self.judge.dials {
+            self.fail(&format!(
+                "the counters say {dials} dials, the log has {}",
+                self.judge.dials
+            ));
+        }
+        if self.first_list == 0 && dials < DIALS_MIN {
+            self.fail(&format!(
+                "only {dials} dials in the run, at least {DIALS_MIN} expected"
+            ));
+        }
         if std::env::var_os("LEADLINE_SIM_STATS").is_some() {
             let model = self.projections.read();
-            let dials: u64 = model.campaigns().map(|c| c.counters.dials).sum();
             let leads: u64 = model.campaigns().map(|c| c.counters.total).sum();
             eprintln!(
-                "seed {}: {} events, {leads} leads, {dials} dials, until {}",
+                "seed {}: {} events, {leads} leads, {dials} dials ({} under a jurisdiction, {} of capped numbers, {} filling a cap), {:.1} days",
                 self.seed,
                 self.log.last_position(),
-                self.now
+                self.judge.dials_under_jurisdiction,
+                self.judge.capped_numbers_dialed,
+                self.judge.caps_filled,
+                (self.now - self.start).num_minutes() as f64 / 1440.0
             );
         }
     }
