@@ -113,11 +113,11 @@ impl fmt::Display for NeverReason {
 
 /// The rules of one of a lead's numbers, as things stand.
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct NumberRules {
+pub struct NumberRules<'a> {
     /// Its index in [`Lead::phones`].
     pub index: usize,
     /// The number.
-    pub phone: PhoneNumber,
+    pub phone: &'a PhoneNumber,
     /// When a call to it may start, besides the campaign's window: the
     /// campaign's local hours in the lead's zone, its jurisdiction's hours,
     /// the owner's holidays.
@@ -127,7 +127,7 @@ pub struct NumberRules {
     pub free_at: Option<DateTime<Utc>>,
 }
 
-impl NumberRules {
+impl NumberRules<'_> {
     /// The earliest instant at or after `from` at which the number may be
     /// dialed within `campaign`'s window.
     pub fn first_opening(&self, campaign: &Campaign, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -146,20 +146,24 @@ impl NumberRules {
 
 /// The rules of each of the lead's numbers that is not on the owner's
 /// do-not-call list, in the order its next attempt tries them.
-pub fn number_rules(lead: &Lead, campaign: &Campaign, owner: &Owner<'_>) -> Vec<NumberRules> {
+pub fn number_rules<'l>(
+    lead: &'l Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+) -> Vec<NumberRules<'l>> {
     lead.phones_in_turn()
         .filter(|(_, phone)| !owner.is_dnc(phone))
         .map(|(index, phone)| rules_of_number(lead, campaign, owner, index, phone))
         .collect()
 }
 
-fn rules_of_number(
+fn rules_of_number<'l>(
     lead: &Lead,
     campaign: &Campaign,
     owner: &Owner<'_>,
     index: usize,
-    phone: &PhoneNumber,
-) -> NumberRules {
+    phone: &'l PhoneNumber,
+) -> NumberRules<'l> {
     let place = NumberPlace::of(phone);
     let own_zones: Vec<Zone> = match lead.timezone {
         Some(zone) => vec![zone],
@@ -234,21 +238,22 @@ fn rules_of_number(
     dedup(&mut windows);
     NumberRules {
         index,
-        phone: phone.clone(),
+        phone,
         windows,
         free_at,
     }
 }
 
-/// Removes repeated windows, keeping the first of each.
+/// Removes repeated windows, keeping the first of each, in place.
 fn dedup(windows: &mut Vec<LocalWindow>) {
-    let mut kept: Vec<LocalWindow> = Vec::with_capacity(windows.len());
-    for window in windows.drain(..) {
-        if !kept.contains(&window) {
-            kept.push(window);
+    let mut index = 0;
+    while index < windows.len() {
+        if windows[..index].contains(&windows[index]) {
+            windows.remove(index);
+        } else {
+            index += 1;
         }
     }
-    *windows = kept;
 }
 
 /// Whether `lead` may be dialed at `now` under `campaign`'s rules and its
@@ -295,7 +300,7 @@ pub fn choose_number(
     number_rules(lead, campaign, owner)
         .into_iter()
         .find(|number| number.first_opening(campaign, now) == Some(now))
-        .map(|number| number.phone)
+        .map(|number| number.phone.clone())
 }
 
 /// Whether `phone`, one of the lead's numbers, may be dialed at `now` as
@@ -309,7 +314,7 @@ pub fn number_dialable(
 ) -> bool {
     number_rules(lead, campaign, owner)
         .iter()
-        .any(|number| &number.phone == phone && number.first_opening(campaign, now) == Some(now))
+        .any(|number| number.phone == phone && number.first_opening(campaign, now) == Some(now))
 }
 
 /// When the lead itself is ready to be dialed, whatever its campaign's

@@ -246,20 +246,34 @@ impl NumberPlace {
 }
 
 /// The main country of the calling code `e164` starts with (`+44` → GB),
-/// from libphonenumber's metadata. Calling codes are prefix-free, so the
-/// first length that is a code is the code.
+/// from libphonenumber's metadata, looked up once per code. Calling codes
+/// are prefix-free, so the first length that is a code is the code.
 fn country_of_calling_code(e164: &str) -> Option<Region> {
     let digits = e164.strip_prefix('+')?;
+    let table = CALLING_CODE_COUNTRIES.get_or_init(|| {
+        (0..CALLING_CODES)
+            .map(|code| {
+                let countries = DATABASE.by_code(&u16::try_from(code).ok()?)?;
+                let main = countries
+                    .iter()
+                    .find(|meta| meta.is_main_country_for_code())
+                    .or_else(|| countries.first())?;
+                Region::from_code(main.id())
+            })
+            .collect()
+    });
     (1..=3).find_map(|len| {
-        let code: u16 = digits.get(..len)?.parse().ok()?;
-        let countries = DATABASE.by_code(&code)?;
-        let main = countries
-            .iter()
-            .find(|meta| meta.is_main_country_for_code())
-            .or_else(|| countries.first())?;
-        Region::from_code(main.id())
+        let code: usize = digits.get(..len)?.parse().ok()?;
+        *table.get(code)?
     })
 }
+
+/// Calling codes have at most three digits.
+const CALLING_CODES: usize = 1000;
+
+/// The main country of each calling code, filled on first use.
+static CALLING_CODE_COUNTRIES: std::sync::OnceLock<Vec<Option<Region>>> =
+    std::sync::OnceLock::new();
 
 #[cfg(test)]
 mod tests {

@@ -144,8 +144,18 @@ impl Hopper {
 
     /// Places (or, with `None`, removes) a lead.
     pub fn place(&mut self, lead_id: LeadId, placement: Option<Placement>) {
+        let current = self.entries.get(&lead_id).and_then(|entry| entry.local);
         let entry = placement.map(|placement| {
-            let local = (!placement.local.is_empty()).then(|| self.intern(placement.local));
+            // Most events leave a lead's windows as they were: its key is
+            // reused without hashing it again.
+            let unchanged = self.key(current) == Some(&placement.local);
+            let local = if placement.local.is_empty() {
+                None
+            } else if unchanged {
+                current
+            } else {
+                Some(self.intern(placement.local))
+            };
             Entry {
                 order: placement.order,
                 ready_at: placement.ready_at,
