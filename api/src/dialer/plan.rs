@@ -13,9 +13,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Duration, Utc};
 use leadline_domain::allocation::{allocate, free_slots, UserDemand};
 use leadline_domain::dialing::dial_now;
+use leadline_domain::eligibility::choose_number;
 use leadline_domain::lead::DialOrder;
 use leadline_domain::{
-    eligibility, CallId, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName, UserId,
+    CallId, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName, UserId,
 };
 use leadline_projections::ReadModel;
 
@@ -48,11 +49,13 @@ pub struct DialPlan {
     pub last_served: Option<UserId>,
 }
 
-/// A lead a user could dial now, in dial order.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// A lead a user could dial now, in dial order, and the number it would
+/// dial.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Candidate {
     order: DialOrder,
     lead_id: LeadId,
+    phone: PhoneNumber,
 }
 
 /// The dials of a round at `now`, or `None` when there is nothing to dial.
@@ -65,7 +68,15 @@ pub fn plan_dials(
     if system_free == 0 {
         return None;
     }
-    let demand_leads = demand(model, input, now);
+    // A number is called once at a time: not while a call to it is in
+    // flight, and not twice in one round (another campaign of its owner may
+    // hold a lead with it; the second dial would also be decided on a
+    // history that does not count the first, and could pass a cap).
+    let mut busy: HashSet<(UserId, PhoneNumber)> = model
+        .in_flight_calls()
+        .map(|call| (call.user_id, call.phone.clone()))
+        .collect();
+    let demand_leads = demand(model, input, &busy, now);
     if demand_leads.is_empty() {
         return None;
     }
@@ -89,14 +100,6 @@ pub fn plan_dials(
     };
     let mut seen = HashSet::new();
     let mut campaigns = HashSet::new();
-    // A number is called once at a time: not while a call to it is in
-    // flight, and not twice in one round (another campaign of its owner may
-    // hold a lead with it; the second dial would also be decided on a
-    // history that does not count the first, and could pass a cap).
-    let mut busy: HashSet<(UserId, PhoneNumber)> = model
-        .in_flight_calls()
-        .map(|call| (call.user_id, call.phone.clone()))
-        .collect();
     for dial in allocation.dials {
         if !seen.insert(dial.lead_id) {
             continue;
@@ -142,6 +145,7 @@ pub fn plan_dials(
 fn demand(
     model: &ReadModel,
     input: &PlanInput<'_>,
+    busy: &HashSet<(UserId, PhoneNumber)>,
     now: DateTime<Utc>,
 ) -> BTreeMap<UserId, (u32, Vec<Candidate>)> {
     let mut demand_leads = BTreeMap::new();
@@ -170,12 +174,16 @@ fn demand(
                 let Some(lead) = model.lead(&item.lead_id) else {
                     continue;
                 };
-                if !eligibility(&lead.lead, campaign, &owner, now).is_eligible() {
+                let Some(phone) = choose_number(&lead.lead, campaign, &owner, now) else {
+                    continue;
+                };
+                if busy.contains(&(user.user.id, phone.clone())) {
                     continue;
                 }
                 candidates.push(Candidate {
                     order: item.order,
                     lead_id: item.lead_id,
+                    phone,
                 });
             }
         }
@@ -183,6 +191,9 @@ fn demand(
             continue;
         }
         candidates.sort();
+        // One lead per number: the first in dial order.
+        let mut numbers = HashSet::new();
+        candidates.retain(|candidate| numbers.insert(candidate.phone.clone()));
         candidates.truncate(free as usize);
         demand_leads.insert(user.user.id, (free, candidates));
     }
