@@ -300,26 +300,31 @@ impl Hopper {
     }
 
     /// Up to `n` leads for a listing, without changing the hopper: the
-    /// leads eligible at `now` in dial order, then those that are not yet,
-    /// by the instant they are ready.
+    /// leads eligible at `now` in dial order; then those ready but held by
+    /// a window (the campaign's, or their numbers' hours), in dial order;
+    /// then those not ready yet, by the instant they are.
     pub fn listing(&self, campaign: &Campaign, now: DateTime<Utc>, n: usize) -> Vec<HopperLead> {
         let mut out = self.next_eligible(campaign, now, n);
-        if out.len() < n {
-            let listed: std::collections::HashSet<LeadId> = out.iter().map(|l| l.lead_id).collect();
-            let later = self
-                .waiting
-                .iter()
-                .filter(|(_, id)| !listed.contains(id))
-                .filter_map(|(_, id)| {
-                    self.entries.get(id).map(|e| HopperLead {
-                        lead_id: *id,
-                        order: e.order,
-                        ready_at: e.ready_at,
-                    })
-                })
-                .take(n - out.len())
-                .collect::<Vec<_>>();
-            out.extend(later);
+        let mut listed: std::collections::HashSet<LeadId> = out.iter().map(|l| l.lead_id).collect();
+        let sets: Vec<&BTreeSet<(DialOrder, LeadId)>> = self.ready.values().collect();
+        let held = merge(&sets, n.saturating_sub(out.len()), |id| {
+            !listed.contains(id) && self.due(id, now)
+        });
+        let waiting = self.waiting.iter().map(|(_, id)| *id);
+        for lead_id in held.into_iter().map(|(_, id)| id).chain(waiting) {
+            if out.len() >= n {
+                break;
+            }
+            if !listed.insert(lead_id) {
+                continue;
+            }
+            if let Some(e) = self.entries.get(&lead_id) {
+                out.push(HopperLead {
+                    lead_id,
+                    order: e.order,
+                    ready_at: e.ready_at,
+                });
+            }
         }
         out
     }

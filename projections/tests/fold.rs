@@ -591,6 +591,17 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
             listed, want,
             "a listing starts with the eligible leads, in dial order"
         );
+        let mut everything: Vec<LeadId> = entry
+            .hopper
+            .listing(&entry.campaign, now, usize::MAX)
+            .iter()
+            .map(|l| l.lead_id)
+            .collect();
+        everything.sort();
+        assert_eq!(
+            everything, in_hopper,
+            "a full listing holds every lead of the hopper once, held ones too"
+        );
     }
     assert_eq!(model.system_in_flight(), system_in_flight);
     assert_eq!(
