@@ -122,9 +122,91 @@ pub struct NumberRules<'a> {
     /// campaign's local hours in the lead's zone, its jurisdiction's hours,
     /// the owner's holidays.
     pub windows: Vec<LocalWindow>,
+    /// The rule each of `windows` comes from, in the same order.
+    pub window_rules: Vec<Rule>,
     /// When its caps stop holding it back (the owner's caps per number,
     /// its jurisdiction's cap, the abandoned-call hold); `None`: not held.
     pub free_at: Option<DateTime<Utc>>,
+    /// Each cap or hold with the instant it lifts (past ones included).
+    pub holds: Vec<(Rule, DateTime<Utc>)>,
+}
+
+/// The calling rules by the names the API gives them, in the order a
+/// campaign's held leads are counted under (the first that holds one).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Rule {
+    /// The campaign is not active.
+    CampaignStatus,
+    /// The campaign's start date has not come.
+    StartDate,
+    /// The campaign's calling window is closed.
+    CampaignWindow,
+    /// A holiday of the owner's policy, in the lead's local date.
+    Holiday,
+    /// The hours of the number's jurisdiction.
+    JurisdictionHours,
+    /// The campaign's local hours in the lead's zone.
+    LocalHours,
+    /// The number is on the do-not-call list.
+    Dnc,
+    /// The attempts of the round are used.
+    MaxAttempts,
+    /// The retry delay after the last outcome.
+    RetryDelay,
+    /// A callback time in the future.
+    CallbackTime,
+    /// `attempts_per_day_max`.
+    DailyCap,
+    /// A cap per number of the owner's contact policy.
+    ContactCap,
+    /// The jurisdiction's cap per number.
+    JurisdictionCap,
+    /// The hold on a number whose call dropped.
+    AbandonedHold,
+    /// The debt-collection limits (Reg F).
+    DebtCollection,
+}
+
+impl Rule {
+    /// Every rule, in order.
+    pub const ALL: [Rule; 15] = [
+        Rule::CampaignStatus,
+        Rule::StartDate,
+        Rule::CampaignWindow,
+        Rule::Holiday,
+        Rule::JurisdictionHours,
+        Rule::LocalHours,
+        Rule::Dnc,
+        Rule::MaxAttempts,
+        Rule::RetryDelay,
+        Rule::CallbackTime,
+        Rule::DailyCap,
+        Rule::ContactCap,
+        Rule::JurisdictionCap,
+        Rule::AbandonedHold,
+        Rule::DebtCollection,
+    ];
+
+    /// The name the API uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::CampaignStatus => "campaign_status",
+            Rule::StartDate => "start_date",
+            Rule::CampaignWindow => "campaign_window",
+            Rule::Holiday => "holiday",
+            Rule::JurisdictionHours => "jurisdiction_hours",
+            Rule::LocalHours => "local_hours",
+            Rule::Dnc => "dnc",
+            Rule::MaxAttempts => "max_attempts",
+            Rule::RetryDelay => "retry_delay",
+            Rule::CallbackTime => "callback_time",
+            Rule::DailyCap => "daily_cap",
+            Rule::ContactCap => "contact_cap",
+            Rule::JurisdictionCap => "jurisdiction_cap",
+            Rule::AbandonedHold => "abandoned_hold",
+            Rule::DebtCollection => "debt_collection",
+        }
+    }
 }
 
 impl NumberRules<'_> {
@@ -171,17 +253,19 @@ fn rules_of_number<'l>(
     };
     let settings = &campaign.settings;
     let mut windows = Vec::new();
+    let mut window_rules = Vec::new();
     if let Some(hours) = settings.local_hours {
-        windows.extend(
-            own_zones
-                .iter()
-                .map(|zone| LocalWindow::Daily(hours.in_zone(*zone))),
-        );
+        for zone in &own_zones {
+            windows.push(LocalWindow::Daily(hours.in_zone(*zone)));
+            window_rules.push(Rule::LocalHours);
+        }
     }
     let history = owner.numbers.history(phone);
-    let mut free_at: Option<DateTime<Utc>> = None;
-    let mut hold = |until: Option<DateTime<Utc>>| {
-        free_at = free_at.max(until);
+    let mut holds: Vec<(Rule, DateTime<Utc>)> = Vec::new();
+    let mut hold = |rule: Rule, until: Option<DateTime<Utc>>| {
+        if let Some(until) = until {
+            holds.push((rule, until));
+        }
     };
     if settings.jurisdiction_rules {
         for rule in place.rules() {
@@ -191,8 +275,8 @@ fn rules_of_number<'l>(
                 own_zones.clone()
             };
             let (weekday, weekend) = rule.hours();
-            windows.extend(zones.into_iter().map(|zone| {
-                if rule.has_weekend_hours() {
+            for zone in zones {
+                windows.push(if rule.has_weekend_hours() {
                     LocalWindow::Week(WeekWindow {
                         zone,
                         weekday,
@@ -200,13 +284,15 @@ fn rules_of_number<'l>(
                     })
                 } else {
                     LocalWindow::Daily(weekday.in_zone(zone))
-                }
-            }));
+                });
+                window_rules.push(Rule::JurisdictionHours);
+            }
             if let (Some(cap), Some(history)) = (rule.cap, history) {
-                hold(history.cap_lifts_at(cap));
+                hold(Rule::JurisdictionCap, history.cap_lifts_at(cap));
             }
             if let (Some(hours), Some(history)) = (rule.abandoned_hold_hours, history) {
                 hold(
+                    Rule::AbandonedHold,
                     history
                         .last_abandoned_at()
                         .map(|at| at + Duration::hours(i64::from(hours))),
@@ -216,7 +302,7 @@ fn rules_of_number<'l>(
     }
     if let Some(history) = history {
         for cap in &owner.policy.per_number {
-            hold(history.cap_lifts_at(*cap));
+            hold(Rule::ContactCap, history.cap_lifts_at(*cap));
         }
     }
     if let Some(region) = place.country {
@@ -227,29 +313,36 @@ fn rules_of_number<'l>(
             } else {
                 own_zones
             };
-            windows.extend(zones.into_iter().map(|zone| {
-                LocalWindow::Closed(ClosedDates {
+            for zone in zones {
+                windows.push(LocalWindow::Closed(ClosedDates {
                     zone,
                     dates: dates.clone(),
-                })
-            }));
+                }));
+                window_rules.push(Rule::Holiday);
+            }
         }
     }
-    dedup(&mut windows);
+    dedup(&mut windows, &mut window_rules);
     NumberRules {
         index,
         phone,
         windows,
-        free_at,
+        window_rules,
+        free_at: holds.iter().map(|(_, until)| *until).max(),
+        holds,
     }
 }
 
-/// Removes repeated windows, keeping the first of each, in place.
-fn dedup(windows: &mut Vec<LocalWindow>) {
+/// Removes repeated windows (and their rules), keeping the first of
+/// each, in place.
+fn dedup(windows: &mut Vec<LocalWindow>, rules: &mut Vec<Rule>) {
     let mut index = 0;
     while index < windows.len() {
         if windows[..index].contains(&windows[index]) {
             windows.remove(index);
+            if index < rules.len() {
+                rules.remove(index);
+            }
         } else {
             index += 1;
         }
@@ -382,7 +475,7 @@ fn status_ready_at(lead: &Lead, campaign: &Campaign) -> Result<Option<DateTime<U
 /// When the debt-collection limits (Reg F) stop holding the lead back: 7
 /// days after the oldest of its last 7 dials, and 7 days after its last
 /// answered call.
-fn debt_collection_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>> {
+pub(crate) fn debt_collection_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>> {
     if !campaign.settings.debt_collection {
         return None;
     }
@@ -399,7 +492,7 @@ fn debt_collection_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime
 
 /// When the `attempts_per_day_max` cap stops holding the lead back: 24
 /// hours after the oldest of the last `cap` dials.
-fn daily_cap_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>> {
+pub(crate) fn daily_cap_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>> {
     let cap = usize::try_from(campaign.settings.retry.attempts_per_day_max()?).ok()?;
     let index = lead.recent_dials.len().checked_sub(cap)?;
     lead.recent_dials
@@ -407,7 +500,10 @@ fn daily_cap_lifts_at(lead: &Lead, campaign: &Campaign) -> Option<DateTime<Utc>>
         .map(|oldest| *oldest + Duration::hours(24))
 }
 
+pub mod explain;
+
 #[cfg(test)]
 mod rules_tests;
+
 #[cfg(test)]
 mod tests;

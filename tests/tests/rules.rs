@@ -327,3 +327,81 @@ fn a_dnc_disposition_stops_the_number_in_every_campaign_of_the_user() {
         "nothing left to call: {refused}"
     );
 }
+
+#[test]
+fn eligibility_names_every_rule_that_holds_a_lead_and_the_counts_sum_to_the_total() {
+    let (_dir, _server, api) = start();
+    let (_, key) = api.user("Asha");
+    // Given a draft campaign of Indian numbers, jurisdiction rules on
+    let (_, campaign) = api.post(
+        &key,
+        "/api/v1/campaigns",
+        json!({"name": "Why not", "default_region": "IN"}),
+    );
+    let id = campaign["id"].as_str().expect("id").to_owned();
+    let (status, report) = api.post(
+        &key,
+        &format!("/api/v1/campaigns/{id}/leads"),
+        json!({"leads": [{"phone": "9876500001"}, {"phone": "9876500002"}, {"phone": "9876500003"}]}),
+    );
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (_, leads) = api.get(&key, &format!("/api/v1/campaigns/{id}/leads"));
+    let lead = leads["leads"][0]["id"].as_str().expect("lead").to_owned();
+
+    // When a lead is asked about at 02:00 IST
+    let (status, why) = api.get(
+        &key,
+        &format!("/api/v1/leads/{lead}/eligibility?at=2026-12-01T02:00:00%2B05:30"),
+    );
+    assert_eq!(status, StatusCode::OK, "{why}");
+    // Then the campaign's status and India's hours hold it, in the rules'
+    // order, India's until 09:00 IST
+    assert_eq!(why["eligible"], false, "{why}");
+    let rules: Vec<&str> = why["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .filter_map(|r| r["rule"].as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        vec!["campaign_status", "jurisdiction_hours"],
+        "{why}"
+    );
+    assert_eq!(why["reasons"][1]["until"], "2026-12-01T03:30:00Z", "{why}");
+    assert!(why["reasons"][1]["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains("+919876500001"));
+
+    // The campaign's counts sum to its total
+    let (status, counts) = api.get(&key, &format!("/api/v1/campaigns/{id}/eligibility"));
+    assert_eq!(status, StatusCode::OK, "{counts}");
+    let held: u64 = counts["held"]
+        .as_object()
+        .expect("held")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    let sum = counts["eligible_now"].as_u64().unwrap_or(0)
+        + counts["in_flight"].as_u64().unwrap_or(0)
+        + counts["finished"].as_u64().unwrap_or(0)
+        + held;
+    assert_eq!(counts["total"], 3, "{counts}");
+    assert_eq!(sum, 3, "{counts}");
+    assert_eq!(
+        counts["held"]["campaign_status"], 3,
+        "a draft holds every lead: {counts}"
+    );
+
+    // A bad instant is a 400 that names the parameter
+    let (status, problem) = api.get(
+        &key,
+        &format!("/api/v1/leads/{lead}/eligibility?at=tomorrow"),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap_or("")
+        .contains("at must be RFC 3339"));
+}

@@ -10,7 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::limits as l;
 
 use super::routes::{
-    admin, calls, campaigns, contacts, dnc, events, leads, ops, subscriptions, users, webhooks,
+    admin, calls, campaigns, contacts, dnc, eligibility, events, leads, ops, subscriptions, users,
+    webhooks,
 };
 
 struct BearerAuth;
@@ -42,6 +43,7 @@ impl Modify for BearerAuth {
         campaigns::start, campaigns::pause, campaigns::resume, campaigns::cancel,
         campaigns::stats, campaigns::hopper, campaigns::recycle,
         leads::import, leads::list, leads::get, leads::history, leads::disposition,
+        eligibility::lead, eligibility::campaign,
         calls::list, calls::get,
         events::list, events::stream,
         subscriptions::create, subscriptions::list, subscriptions::get, subscriptions::delete,

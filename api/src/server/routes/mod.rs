@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod dashboard;
 pub mod dnc;
+pub mod eligibility;
 pub mod events;
 pub mod lead_view;
 pub mod leads;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     dnc::configure(cfg);
     campaigns::configure(cfg);
     leads::configure(cfg);
+    eligibility::configure(cfg);
     calls::configure(cfg);
     events::configure(cfg);
     subscriptions::configure(cfg);
