@@ -451,6 +451,11 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     assert.equal(await phones.count(), 2);
     assert.match(await phones.nth(0).textContent(), /^\+919876500011\s*main$/);
     assert.equal((await phones.nth(1).textContent()).trim(), "+919876500012");
+    // Its campaign is a draft: the lead says why it is not called.
+    const why = page.locator("#lead-why");
+    await why.getByRole("heading", { name: "Why it is not called" }).waitFor();
+    await why.locator("li", { hasText: "campaign_status" }).waitFor();
+    assert.match(await why.textContent(), /not active/);
     await accessible("a lead's page with two numbers");
   }));
 

@@ -14,13 +14,14 @@ export function leadPage(root, { params, setLive }) {
   const crumbs = h("p", { class: "crumbs" });
   const head = h("div", { class: "page-head" });
   const fields = h("div", {});
+  const why = h("div", { id: "lead-why", role: "status", "aria-live": "polite" });
   const calls = h("div", {});
   const timeline = h("ol", { class: "timeline", id: "timeline", "aria-label": "History" });
   const disposition = h("div", {});
   const asOf = h("div", { id: "as-of", role: "status", "aria-live": "polite" });
   fill(root, crumbs, head,
     h("div", { class: "grid-2" },
-      section("lead-fields", "Lead", fields),
+      section("lead-fields", "Lead", fields, why),
       section("lead-calls", "Calls", calls, disposition)),
     section("history", "History",
       h("p", { class: "muted small" }, "Every event of this lead, oldest first, from the log. “State then” replays the log up to that event."),
@@ -31,12 +32,14 @@ export function leadPage(root, { params, setLive }) {
 
   async function load() {
     try {
-      const [lead, history, log] = await Promise.all([
+      const [lead, history, log, eligibility] = await Promise.all([
         api("GET", `/leads/${encodeURIComponent(id)}`),
         api("GET", `/leads/${encodeURIComponent(id)}/history`),
         api("GET", `/calls${query({ lead_id: id })}`),
+        api("GET", `/leads/${encodeURIComponent(id)}/eligibility`),
       ]);
       render(lead, history, log);
+      renderWhy(eligibility);
       if (!feed) {
         campaignId = lead.campaign_id;
         feed = liveFeed({ campaign_id: campaignId }, {
@@ -89,6 +92,28 @@ export function leadPage(root, { params, setLive }) {
           type: "button", class: "btn btn-small btn-quiet", onclick: () => showAsOf(event),
         }, "State then", h("span", { class: "sr-only" }, ` (the lead after event ${event.position})`))))));
     if (!disposition.childElementCount) fill(disposition, dispositionForm(id, refresh));
+  }
+
+  /** Whether the lead may be dialed now, and every rule holding it back. */
+  function renderWhy(eligibility) {
+    if (eligibility.standing !== "held") {
+      const said = {
+        eligible: "It may be dialed now.",
+        in_flight: "A call to it is in flight.",
+        finished: "It is finished: nothing is left to call.",
+      }[eligibility.standing] || "";
+      fill(why, h("p", { class: "muted small" }, said));
+      return;
+    }
+    fill(why,
+      h("h3", {}, "Why it is not called"),
+      h("ul", { class: "why", "aria-label": "Rules holding this lead back" },
+        eligibility.reasons.map((reason) => h("li", {},
+          h("code", {}, reason.rule), " ", reason.detail,
+          reason.until ? h("span", { class: "muted" }, ` — until ${time(reason.until)}`) : null))),
+      h("p", { class: "small" }, eligibility.eligible_at
+        ? ["Dialable at ", time(eligibility.eligible_at), " ", h("span", { class: "muted" }, relative(eligibility.eligible_at))]
+        : "Waiting alone will not make it dialable."));
   }
 
   /** The lead as the log says it was right after `event`. */
