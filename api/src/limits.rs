@@ -54,6 +54,9 @@ pub const PAGE_ITEMS_MAX: usize = 1_000;
 pub const PAGE_ITEMS_DEFAULT: usize = 100;
 /// Leads listed by the hopper endpoint.
 pub const HOPPER_LIST_MAX: usize = 1_000;
+/// Leads a campaign's eligibility counts per read of the read models, so
+/// that a large campaign does not hold back the log's followers.
+pub const ELIGIBILITY_CHUNK_LEADS: usize = 4_096;
 /// Events in one page of the log (also the page size when none is given).
 pub const EVENTS_PAGE_MAX: usize = 1_000;
 /// A request body is given this long before its pace is checked.

@@ -12,6 +12,7 @@ use leadline_domain::{CampaignId, LeadId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::limits::ELIGIBILITY_CHUNK_LEADS;
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -131,7 +132,8 @@ pub async fn lead(
 
 /// How a campaign's leads stand now: dialable, in flight, finished, or
 /// held back, each held lead counted once under the first rule that
-/// holds it. The counts sum to the total.
+/// holds it. The counts sum to the total. A large campaign is read in
+/// chunks, each as it stands when read.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/eligibility", tag = "campaigns",
     responses((status = 200, body = CampaignEligibilityView)))]
 pub async fn campaign(
@@ -141,9 +143,10 @@ pub async fn campaign(
 ) -> Result<HttpResponse, ApiError> {
     let id: CampaignId = parse_id("campaign id", &path)?;
     let at = state.now();
-    let model = state.projections.read();
-    let entry = visible(&model, &principal, &id)?;
-    let owner = model.owner(&entry.campaign.owner);
+    let leads: Vec<LeadId> = {
+        let model = state.projections.read();
+        visible(&model, &principal, &id)?.leads.clone()
+    };
     let mut view = CampaignEligibilityView {
         campaign_id: id.to_string(),
         at,
@@ -155,24 +158,31 @@ pub async fn campaign(
         next_eligible_at: None,
     };
     let mut held: BTreeMap<Rule, u64> = BTreeMap::new();
-    for lead in entry.leads.iter().filter_map(|id| model.lead(id)) {
-        let why = explain(&lead.lead, &entry.campaign, &owner, at);
-        view.total += 1;
-        match why.standing {
-            Standing::Eligible => view.eligible_now += 1,
-            Standing::InFlight => view.in_flight += 1,
-            Standing::Finished => view.finished += 1,
-            Standing::Held => {
-                // A held lead always names a rule; should it not, it is
-                // counted under the campaign's window, which it then
-                // cannot share with its numbers' hours.
-                let rule = why.first_rule().unwrap_or(Rule::CampaignWindow);
-                *held.entry(rule).or_default() += 1;
-                if let Some(next) = why.eligible_at {
-                    view.next_eligible_at = Some(
-                        view.next_eligible_at
-                            .map_or(next, |t: DateTime<Utc>| t.min(next)),
-                    );
+    // The read models are read a chunk at a time, so that a large
+    // campaign does not hold back the log's followers while it is counted.
+    for chunk in leads.chunks(ELIGIBILITY_CHUNK_LEADS) {
+        let model = state.projections.read();
+        let entry = visible(&model, &principal, &id)?;
+        let owner = model.owner(&entry.campaign.owner);
+        for lead in chunk.iter().filter_map(|id| model.lead(id)) {
+            let why = explain(&lead.lead, &entry.campaign, &owner, at);
+            view.total += 1;
+            match why.standing {
+                Standing::Eligible => view.eligible_now += 1,
+                Standing::InFlight => view.in_flight += 1,
+                Standing::Finished => view.finished += 1,
+                Standing::Held => {
+                    // A held lead always names a rule; should it not, it
+                    // is counted under the campaign's window, which it
+                    // then cannot share with its numbers' hours.
+                    let rule = why.first_rule().unwrap_or(Rule::CampaignWindow);
+                    *held.entry(rule).or_default() += 1;
+                    if let Some(next) = why.eligible_at {
+                        view.next_eligible_at = Some(
+                            view.next_eligible_at
+                                .map_or(next, |t: DateTime<Utc>| t.min(next)),
+                        );
+                    }
                 }
             }
         }
