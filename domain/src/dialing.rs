@@ -7,7 +7,7 @@
 //! - a picked lead is queued (if it is not already) and dialed in one
 //!   decision, so the hopper never holds a lead the dialer forgot;
 //! - the number dialed is the lead's next number in turn that may be
-//!   dialed now (`crate::eligibility::choose_number`);
+//!   dialed now (`crate::eligibility::number_to_dial`);
 //! - a picked lead all of whose numbers are on its owner's do-not-call
 //!   list is marked do-not-call instead, and no call starts: the list is
 //!   checked again at dial time, whatever the hopper said when the lead
@@ -20,7 +20,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::campaign::Campaign;
-use crate::eligibility::{choose_number, eligibility};
+use crate::eligibility::number_to_dial;
 use crate::error::DomainError;
 use crate::events::Event;
 use crate::ids::CallId;
@@ -57,12 +57,16 @@ pub fn dial_now(
         let reason = DNC_AT_DIAL_REASON.to_owned();
         return lead::decide_with(lead, campaign, owner, LeadCommand::MarkDnc { reason }, now);
     }
-    lead::not_eligible(lead, eligibility(lead, campaign, owner, now))?;
-    let phone =
-        choose_number(lead, campaign, owner, now).ok_or(DomainError::LeadNotYetEligible {
-            id: lead.id,
-            until: now,
-        })?;
+    let phone = match number_to_dial(lead, campaign, owner, now) {
+        Ok(phone) => phone,
+        Err(verdict) => {
+            lead::not_eligible(lead, verdict)?;
+            return Err(DomainError::LeadNotYetEligible {
+                id: lead.id,
+                until: now,
+            });
+        }
+    };
     let mut events = Vec::new();
     let mut current = lead.clone();
     if current.status != LeadStatus::Queued {

@@ -387,13 +387,26 @@ pub fn choose_number(
     owner: &Owner<'_>,
     now: DateTime<Utc>,
 ) -> Option<PhoneNumber> {
-    if !eligibility(lead, campaign, owner, now).is_eligible() {
-        return None;
+    number_to_dial(lead, campaign, owner, now).ok()
+}
+
+/// [`choose_number`], or the lead's eligibility when it may not be dialed
+/// now, so that a caller learns why without deciding twice.
+pub fn number_to_dial(
+    lead: &Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+    now: DateTime<Utc>,
+) -> Result<PhoneNumber, Eligibility> {
+    let verdict = eligibility(lead, campaign, owner, now);
+    if !verdict.is_eligible() {
+        return Err(verdict);
     }
     number_rules(lead, campaign, owner)
         .into_iter()
         .find(|number| number.first_opening(campaign, now) == Some(now))
         .map(|number| number.phone.clone())
+        .ok_or(Eligibility::NotBefore(now))
 }
 
 /// Whether `phone`, one of the lead's numbers, may be dialed at `now` as

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use leadline_domain::campaign::CampaignSettings;
 use leadline_domain::events::LeadDialed;
 use leadline_domain::jurisdiction::{Applies, NumberPlace, RULES};
-use leadline_domain::policy::ContactPolicy;
+use leadline_domain::policy::{ContactPolicy, NumberCap};
 use leadline_domain::{CallId, CampaignId, DailyHours, Event, LeadId, PhoneNumber, UserId};
 
 /// Reg F: dials to one lead in any 7 days, and the quiet period after an
@@ -106,6 +106,24 @@ fn in_window(dials: &[DateTime<Utc>], at: DateTime<Utc>, window: Duration) -> us
         .iter()
         .filter(|d| **d > at - window && **d <= at)
         .count()
+}
+
+/// The dials of `phone` by `user` in the window of `cap` before `at`,
+/// when they already reach it; counts in `caps_filled` a dial that fills
+/// a cap.
+fn cap_reached(
+    number_dials: &HashMap<(UserId, PhoneNumber), Vec<DateTime<Utc>>>,
+    caps_filled: &mut u64,
+    user: UserId,
+    phone: &PhoneNumber,
+    at: DateTime<Utc>,
+    cap: NumberCap,
+) -> Option<usize> {
+    let dials = number_dials.get(&(user, phone.clone())).map_or(0, |d| {
+        in_window(d, at, Duration::hours(i64::from(cap.window_hours)))
+    });
+    *caps_filled += u64::from(dials + 1 == cap.calls_max as usize);
+    (dials >= cap.calls_max as usize).then_some(dials)
 }
 
 impl RulesJudge {
@@ -319,14 +337,14 @@ impl RulesJudge {
                 }
                 if let Some(cap) = rule.cap {
                     self.capped_numbers_dialed += 1;
-                    let dials = self
-                        .number_dials
-                        .get(&(user, phone.clone()))
-                        .map_or(0, |d| {
-                            in_window(d, at, Duration::hours(i64::from(cap.window_hours)))
-                        });
-                    self.caps_filled += u64::from(dials + 1 == cap.calls_max as usize);
-                    if dials >= cap.calls_max as usize {
+                    if let Some(dials) = cap_reached(
+                        &self.number_dials,
+                        &mut self.caps_filled,
+                        user,
+                        phone,
+                        at,
+                        cap,
+                    ) {
                         return Err(breach(
                             format!("{} cap", rule.id),
                             format!(
@@ -379,14 +397,14 @@ impl RulesJudge {
                 }
             }
             for cap in &policy.per_number {
-                let dials = self
-                    .number_dials
-                    .get(&(user, phone.clone()))
-                    .map_or(0, |d| {
-                        in_window(d, at, Duration::hours(i64::from(cap.window_hours)))
-                    });
-                self.caps_filled += u64::from(dials + 1 == cap.calls_max as usize);
-                if dials >= cap.calls_max as usize {
+                if let Some(dials) = cap_reached(
+                    &self.number_dials,
+                    &mut self.caps_filled,
+                    user,
+                    phone,
+                    at,
+                    *cap,
+                ) {
                     return Err(breach(
                         "contact policy cap",
                         format!(
