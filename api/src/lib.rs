@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod dialer;
+pub mod forecast;
 pub mod limits;
 pub mod server;
 pub mod signing;

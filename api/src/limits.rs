@@ -57,6 +57,22 @@ pub const HOPPER_LIST_MAX: usize = 1_000;
 /// Leads a campaign's eligibility counts per read of the read models, so
 /// that a large campaign does not hold back the log's followers.
 pub const ELIGIBILITY_CHUNK_LEADS: usize = 4_096;
+/// A forecast's request body.
+pub const FORECAST_BODY_BYTES_MAX: usize = 4 * 1024;
+/// Forecasts computed at once; more wait their turn.
+pub const FORECASTS_CONCURRENT_MAX: usize = 1;
+/// How far ahead a forecast runs the dialer before saying the campaign
+/// does not finish.
+pub const FORECAST_HORIZON_DAYS: i64 = 60;
+/// Rounds of the dialer a forecast runs at most.
+pub const FORECAST_DIALER_STEPS_MAX: usize = 2_000_000;
+/// The forecast's dialer wakes at least this often without a known reason.
+pub const FORECAST_IDLE_WAKE_MS: u64 = 15 * 60 * 1000;
+/// Ended calls of its own a campaign needs before a forecast uses their
+/// outcome rates and lengths.
+pub const FORECAST_HISTORY_CALLS_MIN: u64 = 50;
+/// The longest call a forecast request may ask for.
+pub const FORECAST_CALL_SECONDS_MAX: u32 = 24 * 60 * 60;
 /// Events in one page of the log (also the page size when none is given).
 pub const EVENTS_PAGE_MAX: usize = 1_000;
 /// A request body is given this long before its pace is checked.

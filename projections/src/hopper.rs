@@ -338,6 +338,23 @@ impl Hopper {
             .map(|(at, _)| *at)
     }
 
+    /// The earliest instant after `now` at which the windows of a ready
+    /// lead's numbers open, when none of them is open now: a lead ready
+    /// but outside its numbers' hours becomes dialable then.
+    pub fn next_local_open(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.ready
+            .iter()
+            .filter(|(key, set)| !set.is_empty() && !self.local_open(**key, now))
+            .filter_map(|(key, _)| {
+                self.key(*key)?
+                    .iter()
+                    .filter_map(|windows| leadline_domain::time::first_opening_of_all(windows, now))
+                    .min()
+            })
+            .filter(|at| *at > now)
+            .min()
+    }
+
     /// Whether the windows of a local key are open at `now`: all the
     /// windows of one of its numbers.
     fn local_open(&self, key: Option<u32>, now: DateTime<Utc>) -> bool {

@@ -318,6 +318,55 @@ impl ReadModel {
             .filter(|e| e.subscription.is_live())
     }
 
+    /// A copy of what the dialing of `user`'s campaigns depends on: the
+    /// user, the campaigns in `campaigns` that are theirs, each campaign
+    /// with one of their calls in flight, those campaigns' leads, and those
+    /// calls. Other users, past calls and subscriptions are left out, so
+    /// the system's calls in flight are the user's. A forecast runs the
+    /// dialer on it.
+    pub fn copy_for(&self, user: &UserId, campaigns: &[CampaignId]) -> ReadModel {
+        let mut copy = ReadModel {
+            position: self.position,
+            ..ReadModel::default()
+        };
+        let Some(entry) = self.users.get(user) else {
+            return copy;
+        };
+        copy.users.insert(*user, entry.clone());
+        let in_flight: Vec<(&(DateTime<Utc>, CallId), &CallRecord)> = self
+            .in_flight_calls
+            .iter()
+            .filter_map(|key| Some((key, self.calls.get(&key.1)?)))
+            .filter(|(_, call)| call.user_id == *user)
+            .collect();
+        let wanted = campaigns
+            .iter()
+            .chain(in_flight.iter().map(|(_, call)| &call.campaign_id));
+        for id in wanted {
+            let Some(campaign) = self.campaigns.get(id) else {
+                continue;
+            };
+            if campaign.campaign.owner != *user || copy.campaigns.contains_key(id) {
+                continue;
+            }
+            for lead in &campaign.leads {
+                if let Some(lead_entry) = self.leads.get(lead) {
+                    copy.leads.insert(*lead, lead_entry.clone());
+                }
+            }
+            copy.campaigns.insert(*id, campaign.clone());
+        }
+        for (key, call) in in_flight {
+            copy.calls.insert(call.id, call.clone());
+            copy.in_flight_calls.insert(*key);
+            if let Some(provider_id) = &call.provider_call_id {
+                copy.provider_calls.insert(provider_id.clone(), call.id);
+            }
+        }
+        copy.system_in_flight = u32::try_from(copy.in_flight_calls.len()).unwrap_or(u32::MAX);
+        copy
+    }
+
     pub fn anomalies(&self) -> (&[Anomaly], u64) {
         (&self.anomalies, self.anomalies_total)
     }

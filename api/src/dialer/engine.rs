@@ -8,36 +8,42 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use leadline_domain::dialing::{record_signal, ProviderSignal};
 use leadline_domain::lead::{self, CallReport, Lead, LeadCommand, ReportedCallState};
-use leadline_domain::{plans, Actor, CampaignId, CampaignStatus, Event, LeadId, UserId};
-use leadline_projections::{Projections, ReadModel};
+use leadline_domain::{plans, CampaignId, CampaignStatus, Event, LeadId, UserId};
+use leadline_projections::ReadModel;
 
+use super::ledger::Ledger;
 use super::placer::{CallPlacer, ProviderEvent};
 use super::plan::{outbound_call, plan_dials, DialPlan, PlanInput};
 use super::simulator::Simulator;
 use super::{DialerConfig, DialerError, Step};
-use crate::write::{Cause, CommandRunner, Decision, Done, RunError};
+use crate::write::{CommandRunner, Decision, Done, RunError};
 
-/// The dialer's state between steps.
-pub struct Engine {
-    commands: Arc<CommandRunner>,
+/// The dialer's state between steps, over the live system's write path
+/// (the default) or any other [`Ledger`].
+pub struct Engine<L: Ledger = Arc<CommandRunner>> {
+    ledger: L,
     config: DialerConfig,
     placer: Box<dyn CallPlacer>,
     last_served: Option<UserId>,
     last_dial: HashMap<CampaignId, DateTime<Utc>>,
 }
 
-impl Engine {
-    /// A dialer that writes through `commands`, placing calls through
-    /// `placer`. Calls in flight when it starts (before a restart) are
-    /// awaited, not placed again: the provider reports them, or they are
-    /// reclaimed when stale.
-    pub fn new(
-        commands: Arc<CommandRunner>,
-        config: DialerConfig,
-        mut placer: Box<dyn CallPlacer>,
-    ) -> Self {
+impl Engine<Arc<CommandRunner>> {
+    /// A dialer on the simulator.
+    pub fn simulated(commands: Arc<CommandRunner>, config: DialerConfig) -> Self {
+        let placer = Box::new(Simulator::new(config.sim_call_ms));
+        Self::new(commands, config, placer)
+    }
+}
+
+impl<L: Ledger> Engine<L> {
+    /// A dialer that reads and writes through `ledger`, placing calls
+    /// through `placer`. Calls in flight when it starts (before a restart)
+    /// are awaited, not placed again: the provider reports them, or they
+    /// are reclaimed when stale.
+    pub fn new(ledger: L, config: DialerConfig, mut placer: Box<dyn CallPlacer>) -> Self {
         {
-            let model = commands.projections().read();
+            let model = ledger.model();
             for call in model.in_flight_calls() {
                 if let Some(outbound) =
                     outbound_call(&model, call.id, call.lead_id, call.started_at)
@@ -47,7 +53,7 @@ impl Engine {
             }
         }
         Engine {
-            commands,
+            ledger,
             config,
             placer,
             last_served: None,
@@ -55,14 +61,9 @@ impl Engine {
         }
     }
 
-    /// A dialer on the simulator.
-    pub fn simulated(commands: Arc<CommandRunner>, config: DialerConfig) -> Self {
-        let placer = Box::new(Simulator::new(config.sim_call_ms));
-        Self::new(commands, config, placer)
-    }
-
-    fn projections(&self) -> &Arc<Projections> {
-        self.commands.projections()
+    /// What it reads and writes through.
+    pub fn ledger(&self) -> &L {
+        &self.ledger
     }
 
     /// One round of the dialer at `now`.
@@ -85,8 +86,7 @@ impl Engine {
         step: &mut Step,
         decide: impl FnMut(&ReadModel) -> Result<Decision<T>, Infallible>,
     ) -> Result<Option<Done<T>>, DialerError> {
-        let cause = Cause::new(Actor::System("dialer".into()));
-        match self.commands.run_blocking(&cause, decide) {
+        match self.ledger.commit(decide) {
             Ok(done) => Ok(Some(done)),
             Err(RunError::Contended) => {
                 step.conflicts += 1;
@@ -194,7 +194,7 @@ impl Engine {
     /// Hands the dialed calls to the provider, now that they are durable.
     fn place_calls(&mut self, plan: &DialPlan, now: DateTime<Utc>) {
         let calls: Vec<_> = {
-            let model = self.projections().read();
+            let model = self.ledger.model();
             plan.dials
                 .iter()
                 .filter_map(|(call_id, lead_id, _)| outbound_call(&model, *call_id, *lead_id, now))
@@ -213,7 +213,7 @@ impl Engine {
         step: &mut Step,
     ) -> Result<(), DialerError> {
         let mut candidates: Vec<CampaignId> = {
-            let model = self.projections().read();
+            let model = self.ledger.model();
             model
                 .campaigns()
                 .filter(|c| finished_cheaply(c))
@@ -246,7 +246,7 @@ impl Engine {
 
     /// The next instant something is due, capped by the idle wake.
     fn next_wake(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let model = self.projections().read();
+        let model = self.ledger.model();
         let stale_after =
             Duration::milliseconds(i64::try_from(self.config.stale_call_ms).unwrap_or(i64::MAX));
         let mut candidates: Vec<DateTime<Utc>> = Vec::new();
@@ -263,6 +263,7 @@ impl Engine {
         {
             let campaign = &entry.campaign;
             candidates.extend(entry.hopper.next_ready_after(now));
+            candidates.extend(entry.hopper.next_local_open(now));
             if !campaign.calling_window().is_open(now) {
                 candidates.extend(campaign.calling_window().next_open(now));
             }

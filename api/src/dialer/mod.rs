@@ -23,6 +23,7 @@
 //! them with a virtual clock.
 
 mod engine;
+pub mod ledger;
 pub mod placer;
 mod plan;
 pub mod providers;
@@ -36,6 +37,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Utc};
 
 pub use self::engine::Engine;
+pub use self::ledger::Ledger;
 use self::placer::CallPlacer;
 use crate::write::{CommandRunner, RunError};
 

@@ -238,7 +238,8 @@ pub fn expected_version(model: &ReadModel, stream: &StreamName) -> ExpectedVersi
     ExpectedVersion::Exact(stream_version(model, stream))
 }
 
-fn stream_version(model: &ReadModel, stream: &StreamName) -> u64 {
+/// A stream's version in the read models (0: no such stream yet).
+pub fn stream_version(model: &ReadModel, stream: &StreamName) -> u64 {
     let version = match stream {
         StreamName::User(id) => model.user(id).map(|e| e.version),
         StreamName::Campaign(id) => model.campaign(id).map(|e| e.version),

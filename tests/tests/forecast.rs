@@ -1,0 +1,311 @@
+//! A campaign's forecast against what the dialer then does: the forecast
+//! runs the engine on a copy of the read models; the campaign then runs
+//! for real on the log, with the simulator drawing outcomes at the same
+//! rates from another seed, and the two must agree within 10%.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use leadline::dialer::simulator::{CallMix, Simulator};
+use leadline::dialer::{DialerConfig, Engine};
+use leadline::forecast::{forecast, Forecast, ForecastOptions, MixSource};
+use leadline::write::record::{self, Cause};
+use leadline::write::{expected_version, CommandRunner};
+use leadline_domain::campaign::{self, CampaignSettings};
+use leadline_domain::plans::{self, LeadInput};
+use leadline_domain::{
+    user, Actor, CallOutcome, CampaignId, CampaignStatus, Event, LeadId, RetryPolicy, UserId,
+};
+use leadline_projections::{Projections, ReadModel};
+use leadline_storage::{EventLog, LogLimits, MemoryLog};
+
+struct World {
+    log: Arc<dyn EventLog>,
+    projections: Arc<Projections>,
+    now: DateTime<Utc>,
+}
+
+impl World {
+    fn new() -> World {
+        let log: Arc<dyn EventLog> = Arc::new(MemoryLog::new(
+            LogLimits::default(),
+            leadline_storage::system_clock(),
+        ));
+        let projections = Projections::open(log.clone()).expect("projections");
+        projections.follow().expect("follow");
+        World {
+            log,
+            projections,
+            // 09:00 in Kolkata, a Monday.
+            now: DateTime::parse_from_rfc3339("2026-11-23T03:30:00Z")
+                .expect("time")
+                .with_timezone(&Utc),
+        }
+    }
+
+    fn command(&self, decide: impl FnOnce(&ReadModel) -> Vec<Event>) {
+        let appends = {
+            let model = self.projections.read();
+            let events = decide(&model);
+            record::appends(&events, &Cause::new(Actor::System("test".into())), |s| {
+                expected_version(&model, s)
+            })
+            .expect("encode")
+        };
+        let position = self
+            .log
+            .submit(appends)
+            .wait()
+            .expect("append")
+            .last_position();
+        assert!(self
+            .projections
+            .wait_for(position, std::time::Duration::from_secs(10)));
+    }
+
+    /// A user, and a draft campaign of `leads` numbers (`prefix` and a
+    /// count) called 09:00–18:00 Kolkata time, three attempts an hour apart,
+    /// under the jurisdiction rules.
+    fn draft(&self, leads: u32, limit: u32, prefix: &str) -> CampaignId {
+        let now = self.now;
+        let user_id = UserId::from_u128(1);
+        self.command(|_| {
+            user::create(None, user_id, "user", Some(limit), "key-1", now).expect("user")
+        });
+        let campaign_id = CampaignId::from_u128(7);
+        let mut settings = CampaignSettings::new("forecast").expect("settings");
+        settings.default_region = "IN".parse().ok();
+        settings.timezone = "Asia/Kolkata".parse().expect("zone");
+        settings.hours = leadline_domain::DailyHours::new(
+            leadline_domain::TimeOfDay::hm(9, 0).expect("time"),
+            leadline_domain::TimeOfDay::hm(18, 0).expect("time"),
+        );
+        settings.retry = RetryPolicy::default()
+            .with_max_attempts(3)
+            .and_then(|p| p.with_delay_minutes(60))
+            .expect("policy");
+        self.command(|_| {
+            campaign::create(None, campaign_id, user_id, settings, now).expect("campaign")
+        });
+        let phones: Vec<String> = (0..leads)
+            .map(|i| format!("{prefix}{:07}", 7_000_000 + i))
+            .collect();
+        let mut n = 0u128;
+        for chunk in phones.chunks(5000) {
+            let rows: Vec<LeadInput> = chunk
+                .iter()
+                .map(|phone| LeadInput {
+                    phone: phone.clone(),
+                    name: None,
+                    priority: None,
+                    timezone: None,
+                    fields: BTreeMap::new(),
+                    contact_id: None,
+                    alt_phones: Vec::new(),
+                })
+                .collect();
+            self.command(|model| {
+                let entry = model.campaign(&campaign_id).expect("campaign");
+                plans::import_leads(
+                    &entry.campaign,
+                    &entry.phones,
+                    |_| false,
+                    rows,
+                    || {
+                        n += 1;
+                        LeadId::from_u128(n)
+                    },
+                    now,
+                )
+                .expect("import")
+                .0
+            });
+        }
+        campaign_id
+    }
+
+    fn start(&self, id: CampaignId) {
+        let now = self.now;
+        self.command(|m| {
+            let entry = m.campaign(&id).expect("campaign");
+            let leads: Vec<_> = entry
+                .leads
+                .iter()
+                .filter_map(|l| m.lead(l).map(|e| e.lead.clone()))
+                .collect();
+            plans::start(
+                &entry.campaign,
+                &m.owner(&entry.campaign.owner),
+                &leads,
+                now,
+            )
+            .expect("start")
+        });
+    }
+}
+
+fn mix() -> CallMix {
+    CallMix {
+        rates: BTreeMap::from([
+            (CallOutcome::Answered, 0.4),
+            (CallOutcome::NoAnswer, 0.3),
+            (CallOutcome::Busy, 0.2),
+            (CallOutcome::Failed, 0.1),
+        ]),
+        lengths_ms: CallOutcome::ALL.iter().map(|o| (*o, 60_000)).collect(),
+    }
+}
+
+fn options(seed: u64) -> ForecastOptions {
+    ForecastOptions {
+        rates: Some(mix().rates),
+        call_seconds: Some(60),
+        seed,
+    }
+}
+
+fn config() -> DialerConfig {
+    DialerConfig {
+        system_concurrent_calls: 1000,
+        ..DialerConfig::default()
+    }
+}
+
+fn within(what: &str, forecast: f64, actual: f64, tolerance: f64) {
+    let off = (forecast - actual).abs() / actual;
+    assert!(
+        off <= tolerance,
+        "{what}: forecast {forecast}, actual {actual} ({:.1}% off)",
+        off * 100.0
+    );
+}
+
+#[test]
+fn a_forecast_agrees_with_the_campaign_run_at_its_rates() {
+    let world = World::new();
+    let campaign = world.draft(3_000, 10, "+91981");
+    let started = std::time::Instant::now();
+    let predicted: Forecast = {
+        let model = world.projections.read();
+        forecast(&model, campaign, &options(1), &config(), world.now).expect("forecast")
+    };
+    eprintln!(
+        "forecast of 3,000 leads in {} ms: {} dials, finish {:?}",
+        started.elapsed().as_millis(),
+        predicted.dials,
+        predicted.finish_at
+    );
+    assert_eq!(predicted.rates_from, MixSource::Request);
+    assert_eq!(predicted.leads, 3_000);
+    assert!(predicted.by_day.len() >= 2, "{:?}", predicted.by_day);
+    assert_eq!(
+        predicted.by_day.iter().map(|d| d.dials).sum::<u64>(),
+        predicted.dials
+    );
+    assert!(predicted.peak_in_flight <= 10 && predicted.peak_in_flight > 0);
+    // Every lead is answered or used its three attempts.
+    let unreached: u64 = predicted.never_reached.values().sum();
+    assert_eq!(
+        predicted.never_reached.keys().collect::<Vec<_>>(),
+        vec!["max_attempts"],
+        "{:?}",
+        predicted.never_reached
+    );
+    within(
+        "leads never answered",
+        unreached as f64,
+        3000.0 * 0.6f64.powi(3),
+        0.15,
+    );
+    // The forecast wrote nothing.
+    assert_eq!(
+        world
+            .projections
+            .read()
+            .campaign(&campaign)
+            .expect("c")
+            .campaign
+            .status,
+        CampaignStatus::Draft
+    );
+
+    // The same state and seed give the same forecast.
+    let again = {
+        let model = world.projections.read();
+        forecast(&model, campaign, &options(1), &config(), world.now).expect("forecast")
+    };
+    assert_eq!(again, predicted);
+
+    // Now for real: the log, the read models, outcomes from another seed.
+    world.start(campaign);
+    let commands = CommandRunner::new(world.log.clone(), world.projections.clone());
+    let mut engine = Engine::new(commands, config(), Box::new(Simulator::drawn(mix(), 2)));
+    let mut now = world.now;
+    let horizon = now + Duration::days(10);
+    let finished = loop {
+        let step = engine.step(now).expect("step");
+        if world
+            .projections
+            .read()
+            .campaign(&campaign)
+            .expect("c")
+            .campaign
+            .status
+            == CampaignStatus::Completed
+        {
+            break now;
+        }
+        if step.dialed == 0 && step.conflicts == 0 {
+            now = step.next_wake.expect("wake").max(now);
+        }
+        assert!(now < horizon, "the campaign did not finish");
+    };
+    let dials = world
+        .projections
+        .read()
+        .campaign(&campaign)
+        .expect("c")
+        .calls
+        .len();
+    let finish = predicted.finish_at.expect("the forecast finishes");
+    eprintln!(
+        "forecast: {} dials, finish {finish}; actual: {dials} dials, finish {finished}",
+        predicted.dials
+    );
+    within("dials", predicted.dials as f64, dials as f64, 0.10);
+    within(
+        "time to finish",
+        (finish - world.now).num_seconds() as f64,
+        (finished - world.now).num_seconds() as f64,
+        0.10,
+    );
+}
+
+#[test]
+fn a_campaign_that_cannot_finish_says_why() {
+    let world = World::new();
+    // New York numbers called 09:00–18:00 Kolkata time: 22:30–07:30 in
+    // New York, never inside the TCPA's 08:00–21:00.
+    let campaign = world.draft(20, 5, "+1212");
+    let predicted = {
+        let model = world.projections.read();
+        let mut options = options(1);
+        options.call_seconds = None;
+        forecast(&model, campaign, &options, &config(), world.now).expect("forecast")
+    };
+    assert_eq!(predicted.finish_at, None);
+    assert!(
+        predicted
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("does not finish")),
+        "{predicted:?}"
+    );
+    assert_eq!(predicted.dials, 0);
+    assert_eq!(predicted.call_seconds_from, MixSource::Defaults);
+    assert_eq!(
+        predicted.never_reached,
+        BTreeMap::from([("jurisdiction_hours".to_owned(), 20)])
+    );
+}
