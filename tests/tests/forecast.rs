@@ -1,7 +1,10 @@
 //! A campaign's forecast against what the dialer then does: the forecast
 //! runs the engine on a copy of the read models; the campaign then runs
 //! for real on the log, with the simulator drawing outcomes at the same
-//! rates from another seed, and the two must agree within 10%.
+//! rates from another seed, and the two must agree within 10%. Then the
+//! endpoint, black-box against a real server.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -308,4 +311,112 @@ fn a_campaign_that_cannot_finish_says_why() {
         predicted.never_reached,
         BTreeMap::from([("jurisdiction_hours".to_owned(), 20)])
     );
+}
+
+mod endpoint {
+    use reqwest::StatusCode;
+    use serde_json::{json, Value};
+
+    use super::common;
+
+    const ADMIN_KEY: &str = "admin-key-for-the-forecast-tests";
+
+    common::http::api_client!();
+
+    impl Api {
+        fn user(&self, name: &str) -> String {
+            let (status, body) = self.post(ADMIN_KEY, "/api/v1/users", json!({"name": name}));
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            body["api_key"].as_str().expect("api key").to_owned()
+        }
+
+        fn forecast(&self, key: &str, id: &str, body: &str) -> (StatusCode, Value) {
+            self.raw(
+                key,
+                &format!("/api/v1/campaigns/{id}/forecast"),
+                "application/json",
+                body.as_bytes().to_vec(),
+            )
+        }
+    }
+
+    #[test]
+    fn a_draft_is_forecast_without_being_started_and_bad_input_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let server = common::Server::start(dir.path(), ADMIN_KEY);
+        let api = Api::new(&server);
+        let key = api.user("Asha");
+        let (status, campaign) = api.post(
+            &key,
+            "/api/v1/campaigns",
+            json!({"name": "Renewals", "timezone": "Asia/Kolkata", "default_region": "IN"}),
+        );
+        assert_eq!(status, StatusCode::CREATED, "{campaign}");
+        let id = campaign["id"].as_str().expect("id").to_owned();
+        let csv: String = std::iter::once("phone".to_owned())
+            .chain((0..40).map(|i| format!("+9198765{:05}", 43_000 + i)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let (status, report) = api.csv(&key, &format!("/api/v1/campaigns/{id}/leads"), &csv);
+        assert_eq!(status, StatusCode::OK, "{report}");
+
+        // Given rates and a call length, the draft's future.
+        let (status, forecast) = api.forecast(
+            &key,
+            &id,
+            r#"{"rates": {"answered": 0.5, "no_answer": 0.3, "busy": 0.2}, "call_seconds": 45, "seed": 7}"#,
+        );
+        assert_eq!(status, StatusCode::OK, "{forecast}");
+        assert_eq!(forecast["leads"], 40, "{forecast}");
+        assert_eq!(forecast["rates_from"], "request");
+        assert_eq!(forecast["call_seconds_from"], "request");
+        assert_eq!(forecast["seed"], 7);
+        assert!(forecast["finish_at"].is_string(), "{forecast}");
+        let dials = forecast["dials"].as_u64().expect("dials");
+        assert!(dials >= 40, "{forecast}");
+        let by_day: u64 = forecast["by_day"]
+            .as_array()
+            .expect("by_day")
+            .iter()
+            .map(|d| d["dials"].as_u64().expect("dials"))
+            .sum();
+        assert_eq!(by_day, dials);
+        assert!(forecast["peak_in_flight"].as_u64().expect("peak") >= 1);
+
+        // Nothing was written: the campaign is still a draft.
+        let (_, after) = api.get(&key, &format!("/api/v1/campaigns/{id}"));
+        assert_eq!(after["status"], "draft", "{after}");
+
+        // No body: the defaults.
+        let (status, forecast) = api.forecast(&key, &id, "");
+        assert_eq!(status, StatusCode::OK, "{forecast}");
+        assert_eq!(forecast["rates_from"], "defaults");
+
+        for (body, expected, says) in [
+            (r#"{"rates": {"answered": 0.5, "no_answer": 0.4}}"#, 422, "sum to"),
+            (r#"{"rates": {"answerd": 1.0}}"#, 422, "rates.answerd"),
+            (r#"{"rates": {"answered": 1.5, "busy": -0.5}}"#, 422, "between 0 and 1"),
+            (r#"{"call_seconds": 0}"#, 422, "call_seconds"),
+            (r#"{"speed": 2}"#, 422, "speed"),
+            (r#"{"rates": "#, 400, "malformed"),
+        ] {
+            let (status, problem) = api.forecast(&key, &id, body);
+            assert_eq!(status.as_u16(), expected, "{body}: {problem}");
+            assert!(
+                problem["detail"].as_str().is_some_and(|d| d.contains(says)),
+                "{body}: {problem}"
+            );
+        }
+
+        // Another user's campaign does not exist for them.
+        let other = api.user("Ravi");
+        let (status, _) = api.forecast(&other, &id, "");
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // A cancelled campaign has no future.
+        let (status, _) = api.post(&key, &format!("/api/v1/campaigns/{id}/cancel"), json!({}));
+        assert!(status.is_success());
+        let (status, problem) = api.forecast(&key, &id, "");
+        assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    }
 }

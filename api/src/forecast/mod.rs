@@ -35,7 +35,7 @@ use crate::limits::{
 use crate::write::Decision;
 
 /// Where a forecast's call mix came from.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MixSource {
     /// The campaign's own ended calls.
@@ -57,16 +57,18 @@ pub struct ForecastOptions {
 }
 
 /// One day of the forecast, in the campaign's zone.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ForecastDay {
+    #[schema(value_type = String, format = Date)]
     pub date: NaiveDate,
     pub dials: u64,
     pub answered: u64,
 }
 
 /// A campaign's forecast.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Forecast {
+    #[schema(value_type = String)]
     pub campaign_id: CampaignId,
     /// The instant the forecast starts from.
     pub from: DateTime<Utc>,
@@ -90,9 +92,11 @@ pub struct Forecast {
     /// The campaign's leads.
     pub leads: u64,
     /// The outcome rates used, and where they came from.
+    #[schema(value_type = BTreeMap<String, f64>)]
     pub rates: BTreeMap<CallOutcome, f64>,
     pub rates_from: MixSource,
     /// Each outcome's length used, dial to result, in seconds.
+    #[schema(value_type = BTreeMap<String, f64>)]
     pub call_seconds: BTreeMap<CallOutcome, f64>,
     pub call_seconds_from: MixSource,
     pub seed: u64,
@@ -222,6 +226,31 @@ pub fn forecast(
     dialer: &DialerConfig,
     now: DateTime<Utc>,
 ) -> Result<Forecast, ForecastError> {
+    prepare(model, campaign_id, options, dialer, now)?.run()
+}
+
+/// A forecast ready to run: the copy of the read models it runs on, and
+/// its mix. Preparing reads the live read models; running does not.
+pub struct Prepared {
+    copy: ReadModel,
+    campaign_id: CampaignId,
+    status: CampaignStatus,
+    mix: CallMix,
+    rates_from: MixSource,
+    call_seconds_from: MixSource,
+    seed: u64,
+    dialer: DialerConfig,
+    now: DateTime<Utc>,
+}
+
+/// Copies what a forecast of `campaign_id` needs out of `model`.
+pub fn prepare(
+    model: &ReadModel,
+    campaign_id: CampaignId,
+    options: &ForecastOptions,
+    dialer: &DialerConfig,
+    now: DateTime<Utc>,
+) -> Result<Prepared, ForecastError> {
     let entry = model
         .campaign(&campaign_id)
         .ok_or(ForecastError::NotFound(campaign_id))?;
@@ -233,7 +262,6 @@ pub fn forecast(
         return Err(ForecastError::Ended(status));
     }
     let owner = entry.campaign.owner;
-    let zone = entry.campaign.settings.timezone;
     let (mix, rates_from, call_seconds_from) = choose_mix(model, &campaign_id, options);
     let mut copied: Vec<CampaignId> = model
         .campaigns_of(&owner, None, now)
@@ -242,157 +270,190 @@ pub fn forecast(
         .map(|c| c.campaign.id)
         .collect();
     copied.push(campaign_id);
-    let sandbox = Sandbox::new(model.copy_for(&owner, &copied));
-
-    // A draft starts and a paused campaign resumes, as they would for real.
-    if matches!(status, CampaignStatus::Draft | CampaignStatus::Paused) {
-        let mut refused = None;
-        sandbox
-            .commit(|model| {
-                let events = (|| {
-                    let entry = model
-                        .campaign(&campaign_id)
-                        .ok_or(DomainError::CampaignNotFound(campaign_id))?;
-                    let leads: Vec<Lead> = entry
-                        .leads
-                        .iter()
-                        .filter_map(|id| model.lead(id).map(|l| l.lead.clone()))
-                        .collect();
-                    let owner = model.owner(&entry.campaign.owner);
-                    if status == CampaignStatus::Draft {
-                        plans::start(&entry.campaign, &owner, &leads, now)
-                    } else {
-                        plans::resume(&entry.campaign, &owner, &leads, now)
-                    }
-                })();
-                Ok(Decision::new(
-                    events.unwrap_or_else(|e| {
-                        refused = Some(e);
-                        Vec::new()
-                    }),
-                    (),
-                ))
-            })
-            .map_err(|e| ForecastError::Engine(e.to_string()))?;
-        if let Some(e) = refused {
-            return Err(e.into());
-        }
-    }
-
-    let config = DialerConfig {
-        idle_wake_ms: FORECAST_IDLE_WAKE_MS,
-        ..dialer.clone()
-    };
-    let mut engine = Engine::new(
-        sandbox,
-        config,
-        Box::new(Simulator::drawn(mix.clone(), options.seed)),
-    );
-    let horizon = now + Duration::days(FORECAST_HORIZON_DAYS);
-    let mut at = now;
-    let mut peak_in_flight = 0u64;
-    let mut finish_at = None;
-    let mut steps = 0usize;
-    let reason = loop {
-        let step = engine
-            .step(at)
-            .map_err(|e| ForecastError::Engine(e.to_string()))?;
-        steps += 1;
-        {
-            let model = engine.ledger().model();
-            let Some(entry) = model.campaign(&campaign_id) else {
-                return Err(ForecastError::NotFound(campaign_id));
-            };
-            peak_in_flight = peak_in_flight.max(entry.counters.in_flight);
-            if entry.campaign.status != CampaignStatus::Active {
-                finish_at = Some(at);
-                break None;
-            }
-        }
-        if steps >= FORECAST_DIALER_STEPS_MAX {
-            break Some(format!(
-                "the forecast stopped after {FORECAST_DIALER_STEPS_MAX} rounds of the dialer, \
-                 at {at}, before the campaign finished"
-            ));
-        }
-        // More may be dialed at the same instant once the round's calls
-        // are placed; otherwise the clock moves to the next thing due.
-        if step.dialed == 0 && step.conflicts == 0 {
-            at = step.next_wake.unwrap_or(horizon).max(at);
-        }
-        if at > horizon {
-            break Some(format!(
-                "the campaign does not finish within {FORECAST_HORIZON_DAYS} days under its rules"
-            ));
-        }
-    };
-    let model = engine.ledger().model();
-    let end = finish_at.unwrap_or(horizon);
-    let entry = model
-        .campaign(&campaign_id)
-        .ok_or(ForecastError::NotFound(campaign_id))?;
-    let mut days: BTreeMap<NaiveDate, ForecastDay> = BTreeMap::new();
-    let (mut dials, mut answered) = (0, 0);
-    // The copy holds only calls in flight and the forecast's own.
-    for call in entry.calls.iter().filter_map(|id| model.call(id)) {
-        if call.started_at < now {
-            continue;
-        }
-        let date = call.started_at.with_timezone(&zone.tz()).date_naive();
-        let day = days.entry(date).or_insert(ForecastDay {
-            date,
-            dials: 0,
-            answered: 0,
-        });
-        day.dials += 1;
-        dials += 1;
-        if call.status == CallStatus::Answered {
-            day.answered += 1;
-            answered += 1;
-        }
-    }
-    let owner = model.owner(&owner);
-    // What stops each lead, as if the campaign still ran: once complete,
-    // the campaign's own status would hold them all.
-    let mut running = entry.campaign.clone();
-    running.status = CampaignStatus::Active;
-    let mut never_reached: BTreeMap<String, u64> = BTreeMap::new();
-    for lead in entry.leads.iter().filter_map(|id| model.lead(id)) {
-        if lead.lead.answered_count > 0 {
-            continue;
-        }
-        let why = explain(&lead.lead, &running, &owner, end);
-        let key = match why.standing {
-            Standing::Held => why
-                .first_rule()
-                .map_or("campaign_window", |rule| rule.name())
-                .to_owned(),
-            Standing::Finished => format!("final:{}", lead.lead.status.as_str()),
-            Standing::Eligible | Standing::InFlight => "unfinished".to_owned(),
-        };
-        *never_reached.entry(key).or_default() += 1;
-    }
-    Ok(Forecast {
+    Ok(Prepared {
+        copy: model.copy_for(&owner, &copied),
         campaign_id,
-        from: now,
-        finish_at,
-        reason,
-        dials,
-        answered,
-        peak_in_flight,
-        by_day: days.into_values().collect(),
-        never_reached,
-        leads: entry.leads.len() as u64,
-        rates: mix.rates.clone(),
+        status,
+        mix,
         rates_from,
-        call_seconds: mix
-            .lengths_ms
-            .iter()
-            .filter(|(outcome, _)| mix.rates.contains_key(outcome))
-            .map(|(outcome, ms)| (*outcome, *ms as f64 / 1000.0))
-            .collect(),
         call_seconds_from,
         seed: options.seed,
-        horizon_days: FORECAST_HORIZON_DAYS,
+        dialer: dialer.clone(),
+        now,
     })
+}
+
+impl Prepared {
+    /// Runs the dialer on the copy until the campaign completes or the
+    /// horizon.
+    pub fn run(self) -> Result<Forecast, ForecastError> {
+        let Prepared {
+            copy,
+            campaign_id,
+            status,
+            mix,
+            rates_from,
+            call_seconds_from,
+            seed,
+            dialer,
+            now,
+        } = self;
+        let (owner, zone) = match copy.campaign(&campaign_id) {
+            Some(entry) => (entry.campaign.owner, entry.campaign.settings.timezone),
+            None => return Err(ForecastError::NotFound(campaign_id)),
+        };
+        let sandbox = Sandbox::new(copy);
+
+        // A draft starts and a paused campaign resumes, as they would for real.
+        if matches!(status, CampaignStatus::Draft | CampaignStatus::Paused) {
+            let mut refused = None;
+            sandbox
+                .commit(|model| {
+                    let events = (|| {
+                        let entry = model
+                            .campaign(&campaign_id)
+                            .ok_or(DomainError::CampaignNotFound(campaign_id))?;
+                        let leads: Vec<Lead> = entry
+                            .leads
+                            .iter()
+                            .filter_map(|id| model.lead(id).map(|l| l.lead.clone()))
+                            .collect();
+                        let owner = model.owner(&entry.campaign.owner);
+                        if status == CampaignStatus::Draft {
+                            plans::start(&entry.campaign, &owner, &leads, now)
+                        } else {
+                            plans::resume(&entry.campaign, &owner, &leads, now)
+                        }
+                    })();
+                    Ok(Decision::new(
+                        events.unwrap_or_else(|e| {
+                            refused = Some(e);
+                            Vec::new()
+                        }),
+                        (),
+                    ))
+                })
+                .map_err(|e| ForecastError::Engine(e.to_string()))?;
+            if let Some(e) = refused {
+                return Err(e.into());
+            }
+        }
+
+        let config = DialerConfig {
+            idle_wake_ms: FORECAST_IDLE_WAKE_MS,
+            ..dialer.clone()
+        };
+        let mut engine = Engine::new(
+            sandbox,
+            config,
+            Box::new(Simulator::drawn(mix.clone(), seed)),
+        );
+        let horizon = now + Duration::days(FORECAST_HORIZON_DAYS);
+        let mut at = now;
+        let mut peak_in_flight = 0u64;
+        let mut finish_at = None;
+        let mut steps = 0usize;
+        let reason = loop {
+            let step = engine
+                .step(at)
+                .map_err(|e| ForecastError::Engine(e.to_string()))?;
+            steps += 1;
+            {
+                let model = engine.ledger().model();
+                let Some(entry) = model.campaign(&campaign_id) else {
+                    return Err(ForecastError::NotFound(campaign_id));
+                };
+                peak_in_flight = peak_in_flight.max(entry.counters.in_flight);
+                if entry.campaign.status != CampaignStatus::Active {
+                    finish_at = Some(at);
+                    break None;
+                }
+            }
+            if steps >= FORECAST_DIALER_STEPS_MAX {
+                break Some(format!(
+                    "the forecast stopped after {FORECAST_DIALER_STEPS_MAX} rounds of the dialer, \
+                 at {at}, before the campaign finished"
+                ));
+            }
+            // More may be dialed at the same instant once the round's calls
+            // are placed; otherwise the clock moves to the next thing due.
+            if step.dialed == 0 && step.conflicts == 0 {
+                at = step.next_wake.unwrap_or(horizon).max(at);
+            }
+            if at > horizon {
+                break Some(format!(
+                "the campaign does not finish within {FORECAST_HORIZON_DAYS} days under its rules"
+            ));
+            }
+        };
+        let model = engine.ledger().model();
+        let end = finish_at.unwrap_or(horizon);
+        let entry = model
+            .campaign(&campaign_id)
+            .ok_or(ForecastError::NotFound(campaign_id))?;
+        let mut days: BTreeMap<NaiveDate, ForecastDay> = BTreeMap::new();
+        let (mut dials, mut answered) = (0, 0);
+        // The copy holds only calls in flight and the forecast's own.
+        for call in entry.calls.iter().filter_map(|id| model.call(id)) {
+            if call.started_at < now {
+                continue;
+            }
+            let date = call.started_at.with_timezone(&zone.tz()).date_naive();
+            let day = days.entry(date).or_insert(ForecastDay {
+                date,
+                dials: 0,
+                answered: 0,
+            });
+            day.dials += 1;
+            dials += 1;
+            if call.status == CallStatus::Answered {
+                day.answered += 1;
+                answered += 1;
+            }
+        }
+        let owner = model.owner(&owner);
+        // What stops each lead, as if the campaign still ran: once complete,
+        // the campaign's own status would hold them all.
+        let mut running = entry.campaign.clone();
+        running.status = CampaignStatus::Active;
+        let mut never_reached: BTreeMap<String, u64> = BTreeMap::new();
+        for lead in entry.leads.iter().filter_map(|id| model.lead(id)) {
+            if lead.lead.answered_count > 0 {
+                continue;
+            }
+            let why = explain(&lead.lead, &running, &owner, end);
+            let key = match why.standing {
+                Standing::Held => why
+                    .first_rule()
+                    .map_or("campaign_window", |rule| rule.name())
+                    .to_owned(),
+                Standing::Finished => format!("final:{}", lead.lead.status.as_str()),
+                Standing::Eligible | Standing::InFlight => "unfinished".to_owned(),
+            };
+            *never_reached.entry(key).or_default() += 1;
+        }
+        Ok(Forecast {
+            campaign_id,
+            from: now,
+            finish_at,
+            reason,
+            dials,
+            answered,
+            peak_in_flight,
+            by_day: days.into_values().collect(),
+            never_reached,
+            leads: entry.leads.len() as u64,
+            rates: mix.rates.clone(),
+            rates_from,
+            call_seconds: mix
+                .lengths_ms
+                .iter()
+                .filter(|(outcome, _)| mix.rates.contains_key(outcome))
+                .map(|(outcome, ms)| (*outcome, *ms as f64 / 1000.0))
+                .collect(),
+            call_seconds_from,
+            seed,
+            horizon_days: FORECAST_HORIZON_DAYS,
+        })
+    }
 }

@@ -82,14 +82,15 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot start the projections thread: {e}"))?;
     let stop_dialer = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let commands = CommandRunner::new(shared_log.clone(), projections.clone());
+    let dialer_config = crate::dialer::DialerConfig {
+        system_concurrent_calls: args.system_concurrent_calls,
+        stale_call_ms: args.stale_call_ms,
+        sim_call_ms: args.sim_call_ms,
+        ..crate::dialer::DialerConfig::default()
+    };
     let dialer = crate::dialer::spawn(
         commands.clone(),
-        crate::dialer::DialerConfig {
-            system_concurrent_calls: args.system_concurrent_calls,
-            stale_call_ms: args.stale_call_ms,
-            sim_call_ms: args.sim_call_ms,
-            ..crate::dialer::DialerConfig::default()
-        },
+        dialer_config.clone(),
         placer,
         stop_dialer.clone(),
     )
@@ -118,6 +119,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         live_feeds: Arc::default(),
         webhooks,
         deliveries,
+        dialer: dialer_config,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

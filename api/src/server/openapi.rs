@@ -10,8 +10,8 @@ use utoipa::{Modify, OpenApi};
 use crate::limits as l;
 
 use super::routes::{
-    admin, calls, campaigns, contacts, dnc, eligibility, events, leads, ops, subscriptions, users,
-    webhooks,
+    admin, calls, campaigns, contacts, dnc, eligibility, events, forecast, leads, ops,
+    subscriptions, users, webhooks,
 };
 
 struct BearerAuth;
@@ -43,7 +43,7 @@ impl Modify for BearerAuth {
         campaigns::start, campaigns::pause, campaigns::resume, campaigns::cancel,
         campaigns::stats, campaigns::hopper, campaigns::recycle,
         leads::import, leads::list, leads::get, leads::history, leads::disposition,
-        eligibility::lead, eligibility::campaign,
+        eligibility::lead, eligibility::campaign, forecast::campaign,
         calls::list, calls::get,
         events::list, events::stream,
         subscriptions::create, subscriptions::list, subscriptions::get, subscriptions::delete,
@@ -258,6 +258,12 @@ impl Limits {
                 n(l::SUBSCRIPTIONS_PER_OWNER_MAX),
             ),
             ("webhook_url_bytes_max", n(l::WEBHOOK_URL_BYTES_MAX)),
+            ("forecast_body_bytes_max", n(l::FORECAST_BODY_BYTES_MAX)),
+            (
+                "forecast_horizon_days",
+                l::FORECAST_HORIZON_DAYS.unsigned_abs(),
+            ),
+            ("forecast_history_calls_min", l::FORECAST_HISTORY_CALLS_MIN),
             (
                 "subscription_batch_events_max",
                 n(l::SUBSCRIPTION_BATCH_EVENTS_MAX),

@@ -30,6 +30,8 @@ pub struct AppState {
     /// Webhooks out: the URL policy and each subscription's delivery
     /// status.
     pub deliveries: Arc<Deliveries>,
+    /// The dialer's limits, for forecasts.
+    pub dialer: crate::dialer::DialerConfig,
 }
 
 impl AppState {

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod dnc;
 pub mod eligibility;
 pub mod events;
+pub mod forecast;
 pub mod lead_view;
 pub mod leads;
 pub mod ops;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     campaigns::configure(cfg);
     leads::configure(cfg);
     eligibility::configure(cfg);
+    forecast::configure(cfg);
     calls::configure(cfg);
     events::configure(cfg);
     subscriptions::configure(cfg);
