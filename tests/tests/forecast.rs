@@ -393,9 +393,17 @@ mod endpoint {
         assert_eq!(forecast["rates_from"], "defaults");
 
         for (body, expected, says) in [
-            (r#"{"rates": {"answered": 0.5, "no_answer": 0.4}}"#, 422, "sum to"),
+            (
+                r#"{"rates": {"answered": 0.5, "no_answer": 0.4}}"#,
+                422,
+                "sum to",
+            ),
             (r#"{"rates": {"answerd": 1.0}}"#, 422, "rates.answerd"),
-            (r#"{"rates": {"answered": 1.5, "busy": -0.5}}"#, 422, "between 0 and 1"),
+            (
+                r#"{"rates": {"answered": 1.5, "busy": -0.5}}"#,
+                422,
+                "between 0 and 1",
+            ),
             (r#"{"call_seconds": 0}"#, 422, "call_seconds"),
             (r#"{"speed": 2}"#, 422, "speed"),
             (r#"{"rates": "#, 400, "malformed"),

@@ -169,17 +169,26 @@ fn demand(
             // A few more than wanted: a lead with several numbers may be
             // listed while none of them can be dialed, and the domain's
             // eligibility below has the last word.
+            // The domain is asked about leads in dial order until the
+            // campaign has as many as wanted: a lead further on could only
+            // come after them.
             let listed = wanted.saturating_add(HOPPER_LOOKAHEAD);
+            let mut found = 0;
+            let mut numbers = HashSet::new();
             for item in entry.hopper.next_eligible(campaign, now, listed) {
+                if found == wanted {
+                    break;
+                }
                 let Some(lead) = model.lead(&item.lead_id) else {
                     continue;
                 };
                 let Some(phone) = choose_number(&lead.lead, campaign, &owner, now) else {
                     continue;
                 };
-                if busy.contains(&(user.user.id, phone.clone())) {
+                if busy.contains(&(user.user.id, phone.clone())) || !numbers.insert(phone.clone()) {
                     continue;
                 }
+                found += 1;
                 candidates.push(Candidate {
                     order: item.order,
                     lead_id: item.lead_id,
