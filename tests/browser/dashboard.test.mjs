@@ -444,6 +444,45 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     await page.setViewportSize({ width: 1280, height: 900 });
   }));
 
+  await t.test("a running campaign whose window is closed says why nothing is being called", () => step("idle-why", async () => {
+    // A window that opens two hours from now (UTC), for an hour.
+    const hour = new Date().getUTCHours();
+    const at = (h) => `${String(h % 24).padStart(2, "0")}:00`;
+    const campaign = await adminCall("POST", "/campaigns", {
+      name: "Closed window", owner: userId, timezone: "UTC", default_region: "IN",
+      first_call_time: at(hour + 2), last_call_time: at(hour + 3), jurisdiction_rules: false,
+    });
+    const report = await adminCall("POST", `/campaigns/${campaign.id}/leads`, {
+      leads: [0, 1, 2, 3].map((i) => ({ phone: `98765100${String(i).padStart(2, "0")}`, name: `Idle ${i}` })),
+    });
+    assert.equal(report.imported, 4, JSON.stringify(report));
+    await adminCall("POST", `/campaigns/${campaign.id}/start`);
+    const counts = await adminCall("GET", `/campaigns/${campaign.id}/eligibility`);
+    assert.equal(counts.eligible_now, 0, JSON.stringify(counts));
+    assert.deepEqual(counts.held, { campaign_window: 4 });
+    await page.goto(`${base}/#/campaigns/${campaign.id}`);
+    await page.getByRole("heading", { name: "Closed window", level: 1 }).waitFor();
+    const card = page.locator("#eligibility");
+    await card.getByRole("heading", { name: "Why nothing is being called" }).waitFor();
+    const rules = card.locator("#held-rules li");
+    assert.equal(await rules.count(), 1);
+    assert.match(await rules.first().textContent(), /calling window/);
+    assert.equal(await card.locator('[data-count="campaign_window"]').textContent(), String(counts.held.campaign_window));
+    assert.equal(await card.locator('[data-count="in_flight"]').textContent(), String(counts.in_flight));
+    assert.equal(await card.locator('[data-count="finished"]').textContent(), String(counts.finished));
+    // The window opens at the top of the hour two hours on: 61 to 120 minutes from now.
+    const next = card.locator("#eligibility-next");
+    assert.match(await next.textContent(), /^Next lead becomes dialable at .+ \(in (\d+ min|\d h)\)$/);
+    assert.equal(await next.locator("time").getAttribute("datetime"), counts.next_eligible_at);
+    assert.equal(new Date(counts.next_eligible_at).getUTCHours(), (hour + 2) % 24);
+    await accessible("a campaign's page saying why nothing is being called");
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the card makes the page ${overflow}px wider than a phone`);
+    await accessible("the card at phone width");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }));
+
   await t.test("a lead with two numbers lists both, the main one first", () => step("lead-phones", async () => {
     await page.goto(`${base}/#/leads/${ruledLead}`);
     const phones = page.locator("#lead-phones li");
@@ -505,6 +544,11 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
   }));
 
   await t.test("resume continues and signing out forgets the key", () => step("resume-sign-out", async () => {
+    // Paused, it says so: every lead left is held by the campaign's status.
+    const paused = page.locator("#eligibility");
+    await paused.getByRole("heading", { name: "Why nothing is being called" }).waitFor();
+    await paused.locator('[data-count="campaign_status"]').waitFor();
+    assert.match(await paused.locator("#eligibility-next").textContent(), /^No held lead becomes dialable by itself\.$/);
     await button("Resume").click();
     await page.locator("#campaign-message").filter({ hasText: /Resumed/i }).waitFor();
     await until("dials resume", async () =>

@@ -122,23 +122,28 @@ impl World {
         self.command(|_| {
             campaign::create(None, campaign_id, owner, settings, now).expect("campaign")
         });
-        for (chunk_index, chunk) in phones.chunks(5000).enumerate() {
-            let rows: Vec<LeadInput> = chunk
-                .iter()
-                .map(|p| {
-                    // `main|other|…`: a lead with several numbers.
-                    let mut numbers = p.split('|').map(str::to_owned);
-                    LeadInput {
-                        phone: numbers.next().unwrap_or_default(),
-                        name: None,
-                        priority: None,
-                        timezone: None,
-                        fields: BTreeMap::new(),
-                        contact_id: None,
-                        alt_phones: numbers.collect(),
-                    }
-                })
-                .collect();
+        let rows: Vec<LeadInput> = phones
+            .iter()
+            .map(|p| {
+                // `main|other|…`: a lead with several numbers.
+                let mut numbers = p.split('|');
+                let phone = numbers.next().unwrap_or_default();
+                let mut row = lead_row(phone, None);
+                row.alt_phones = numbers.map(str::to_owned).collect();
+                row
+            })
+            .collect();
+        self.import(campaign_id, rows);
+        campaign_id
+    }
+
+    /// Imports leads into a campaign, 5,000 to an append.
+    fn import(&self, campaign_id: CampaignId, mut rows: Vec<LeadInput>) {
+        let now = self.now;
+        let mut chunk_index = 0u128;
+        while !rows.is_empty() {
+            let rest = rows.split_off(rows.len().min(5000));
+            let chunk = std::mem::replace(&mut rows, rest);
             let mut n = 0u128;
             self.command(|model| {
                 let entry = model.campaign(&campaign_id).expect("campaign");
@@ -146,18 +151,20 @@ impl World {
                     &entry.campaign,
                     &entry.phones,
                     |_| false,
-                    rows,
+                    chunk,
                     || {
                         n += 1;
-                        LeadId::from_u128((id << 64) | ((chunk_index as u128) << 32) | n)
+                        LeadId::from_u128(
+                            (campaign_id.as_uuid().as_u128() << 64) | (chunk_index << 32) | n,
+                        )
                     },
                     now,
                 )
                 .expect("import")
                 .0
             });
+            chunk_index += 1;
         }
-        campaign_id
     }
 
     fn leads(model: &ReadModel, id: &CampaignId) -> Vec<leadline_domain::lead::Lead> {
@@ -277,6 +284,19 @@ impl World {
             .read()
             .lead(lead)
             .map_or(0, |l| l.lead.calls.len())
+    }
+}
+
+/// An import row: a number and, when given, the lead's time zone.
+fn lead_row(phone: &str, timezone: Option<&str>) -> LeadInput {
+    LeadInput {
+        phone: phone.to_owned(),
+        name: None,
+        priority: None,
+        timezone: timezone.map(str::to_owned),
+        fields: BTreeMap::new(),
+        contact_id: None,
+        alt_phones: Vec::new(),
     }
 }
 
@@ -1007,4 +1027,450 @@ fn one_number_in_two_campaigns_is_dialed_once_per_round_under_a_cap() {
     // Then the number was dialed once, not once per campaign
     let dials = world.calls(&first).len() + world.calls(&second).len();
     assert_eq!(dials, 1, "one dial of the shared number within its cap");
+}
+
+/// The groups of the large campaign below: where each number is, and
+/// where its leads stand at 08:00 UTC on Monday 2026-11-23.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Group {
+    /// +91, open from 03:30 UTC (09:00 IST): dialed from the start.
+    India,
+    /// +1 (New York) with the time zone Asia/Kolkata: as India.
+    UsInKolkata,
+    /// +91 that never answers, with a second number put on the
+    /// do-not-call list.
+    IndiaAltOnDnc,
+    /// +91 whose only number is put on the do-not-call list.
+    IndiaOnDnc,
+    /// +1 (Toronto) with the time zone Europe/Athens: open from 07:00 UTC.
+    CanadaInAthens,
+    /// +44: open from 08:00 UTC.
+    Uk,
+    /// +1 (Chicago) with the time zone Europe/London: open from 08:00 UTC.
+    UsInLondon,
+    /// +1 in the West of the US (California, Washington, Hawaii, Alaska):
+    /// Sunday evening there at 04:00 UTC, open until 05:00 UTC (07:00 in
+    /// Hawaii), closed at 08:00 UTC.
+    UsWest,
+    /// +1 across the rest of the US (Florida among them) and Canada:
+    /// closed from before 04:00 UTC until 12:00 UTC at the earliest.
+    NorthAmerica,
+}
+
+/// Where a lead stands at an instant, as the eligibility counts file it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+enum Stand {
+    Eligible,
+    InFlight,
+    Finished,
+    Held(leadline_domain::eligibility::Rule),
+}
+
+fn stand_of(why: &leadline_domain::eligibility::explain::Explanation) -> Stand {
+    use leadline_domain::eligibility::explain::Standing;
+    match why.standing {
+        Standing::Eligible => Stand::Eligible,
+        Standing::InFlight => Stand::InFlight,
+        Standing::Finished => Stand::Finished,
+        Standing::Held => Stand::Held(why.first_rule().expect("a held lead names a rule")),
+    }
+}
+
+/// The numbers of the large campaign: 58,466 leads, each with its group.
+/// Every number is different (the dialer calls a number once per round,
+/// so shared numbers would make "eligible" and "dialed" differ); the last
+/// digit, which decides the simulated outcome, runs through 0–9 in every
+/// group.
+fn large_campaign_rows() -> (Vec<LeadInput>, HashMap<String, Group>) {
+    const TOTAL: u64 = 58_466;
+    let mut rows = Vec::new();
+    let mut groups = HashMap::new();
+    let mut add = |group: Group, phone: String, alt: Option<String>, zone: Option<&str>| {
+        let mut row = lead_row(&phone, zone);
+        row.alt_phones.extend(alt);
+        groups.insert(phone, group);
+        rows.push(row);
+    };
+    let india = |i: u64| format!("+91{}", 9_800_000_000 + i);
+    let nanp = |area: &str, i: u64| format!("+1{area}{}", 2_000_000 + i);
+    for i in 0..3_000 {
+        add(Group::India, india(i), None, None);
+    }
+    for i in 0..500 {
+        add(
+            Group::UsInKolkata,
+            nanp("212", i),
+            None,
+            Some("Asia/Kolkata"),
+        );
+    }
+    for i in 0..40 {
+        // Ends in 1: never answers.
+        let main = format!("+91{}", 9_810_000_001 + 10 * i);
+        add(Group::IndiaAltOnDnc, main, Some(india(10_000 + i)), None);
+    }
+    for i in 0..60 {
+        add(Group::IndiaOnDnc, india(20_000 + i), None, None);
+    }
+    for i in 0..600 {
+        add(
+            Group::CanadaInAthens,
+            nanp("416", i),
+            None,
+            Some("Europe/Athens"),
+        );
+    }
+    for i in 0..500 {
+        add(
+            Group::Uk,
+            format!("+44{}", 7_400_000_000u64 + i),
+            None,
+            None,
+        );
+    }
+    for i in 0..150 {
+        add(
+            Group::UsInLondon,
+            nanp("312", i),
+            None,
+            Some("Europe/London"),
+        );
+    }
+    // The rest: the US (Florida among them) and Canada, by area code.
+    let west = ["415", "310", "206", "808", "907"];
+    for i in 0..15_000 {
+        let area = west[((i / 10) as usize) % west.len()];
+        add(Group::UsWest, nanp(area, 100_000 + i), None, None);
+    }
+    let areas = [
+        "646", "512", "617", "404", // US
+        "305", "407", "813", "904", "954", // Florida
+        "416", "604", "514", "403", "902", "709", // Canada
+    ];
+    let rest = TOTAL - (3_000 + 500 + 40 + 60 + 600 + 500 + 150 + 15_000);
+    for i in 0..rest {
+        let area = areas[((i / 10) as usize) % areas.len()];
+        add(Group::NorthAmerica, nanp(area, 200_000 + i), None, None);
+    }
+    assert_eq!(rows.len() as u64, TOTAL);
+    (rows, groups)
+}
+
+fn at_utc(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+/// What the eligibility counts say at `now`, checked against the domain's
+/// explanation of every lead: the same numbers, summing to the total.
+/// Returns the counts and each lead's standing.
+fn counts_and_standings(
+    world: &World,
+    campaign: CampaignId,
+) -> (
+    leadline::server::routes::eligibility::CampaignEligibilityView,
+    HashMap<LeadId, Stand>,
+) {
+    let started = std::time::Instant::now();
+    let counts = leadline::server::routes::eligibility::campaign_counts(
+        &world.projections,
+        &leadline::server::auth::Principal::Admin,
+        &campaign,
+        world.now,
+    )
+    .expect("counts");
+    println!(
+        "eligibility of {} leads at {} counted in {:?} (debug build)",
+        counts.total,
+        world.now,
+        started.elapsed()
+    );
+    let model = world.projections.read();
+    let entry = model.campaign(&campaign).expect("campaign");
+    let owner = model.owner(&entry.campaign.owner);
+    let standings: HashMap<LeadId, Stand> = entry
+        .leads
+        .iter()
+        .filter_map(|id| model.lead(id))
+        .map(|lead| {
+            let why = leadline_domain::eligibility::explain::explain(
+                &lead.lead,
+                &entry.campaign,
+                &owner,
+                world.now,
+            );
+            (lead.lead.id, stand_of(&why))
+        })
+        .collect();
+    let tally = |stand: Stand| standings.values().filter(|s| **s == stand).count() as u64;
+    let held_sum: u64 = counts.held.values().sum();
+    assert_eq!(
+        counts.eligible_now + counts.in_flight + counts.finished + held_sum,
+        counts.total,
+        "{counts:?}"
+    );
+    assert_eq!(counts.total, standings.len() as u64);
+    assert_eq!(counts.eligible_now, tally(Stand::Eligible));
+    assert_eq!(counts.in_flight, tally(Stand::InFlight));
+    assert_eq!(counts.finished, tally(Stand::Finished));
+    for (rule, n) in &counts.held {
+        let rule: leadline_domain::eligibility::Rule = leadline_domain::eligibility::Rule::ALL
+            .into_iter()
+            .find(|r| r.name() == rule)
+            .expect("a known rule");
+        assert_eq!(*n, tally(Stand::Held(rule)), "{rule:?}");
+    }
+    (counts, standings)
+}
+
+/// The leads the dialer's next step dials at the world's instant (calls
+/// that were not in flight before it).
+fn dialed_by_next_step(world: &mut World) -> (usize, std::collections::HashSet<LeadId>) {
+    let before: std::collections::HashSet<leadline_domain::CallId> = world
+        .projections
+        .read()
+        .in_flight_calls()
+        .map(|c| c.id)
+        .collect();
+    let step = world.step();
+    let model = world.projections.read();
+    let dialed = model
+        .in_flight_calls()
+        .filter(|c| !before.contains(&c.id))
+        .map(|c| c.lead_id)
+        .collect();
+    (step.dialed, dialed)
+}
+
+fn free_slots(world: &World, user: UserId, system_limit: u32) -> u64 {
+    let model = world.projections.read();
+    let entry = model.user(&user).expect("user");
+    let user_free = entry
+        .user
+        .concurrent_calls_limit
+        .saturating_sub(entry.in_flight);
+    u64::from(user_free.min(system_limit.saturating_sub(model.system_in_flight())))
+}
+
+#[test]
+fn on_a_58466_lead_campaign_the_eligibility_counts_are_what_the_dialer_dials() {
+    use leadline_domain::eligibility::Rule;
+    use leadline_domain::lead::{self, DispositionRequest, LeadCommand};
+
+    const SYSTEM_LIMIT: u32 = 1_000;
+    // Given a user who may have 1,000 calls in flight (the most a user
+    // may), one-minute calls, and no cap on dials per step
+    let mut world = World::new(DialerConfig {
+        system_concurrent_calls: SYSTEM_LIMIT,
+        sim_call_ms: 60_000,
+        dials_per_step_max: 100_000,
+        ..DialerConfig::default()
+    });
+    world.now = at_utc("2026-11-23T04:00:00Z");
+    let user = world.user(1, 1_000);
+    // and a contact policy of at most two calls per number in 24 hours
+    let now = world.now;
+    world.command(|m| {
+        let policy = leadline_domain::policy::ContactPolicy {
+            per_number: vec![leadline_domain::policy::NumberCap {
+                calls_max: 2,
+                window_hours: 24,
+            }],
+            holidays: Vec::new(),
+        };
+        user::decide(
+            &m.user(&user).expect("user").user,
+            user::UserCommand::SetContactPolicy { policy },
+            now,
+        )
+        .expect("policy")
+    });
+    // and a campaign with the jurisdiction rules on, retries an hour
+    // apart (half an hour after a dropped call), of 58,466 leads in India,
+    // the US (Florida too), Canada and the UK, some with their own zone
+    let campaign = world.campaign_with(2, user, &[], 3, |s| {
+        s.jurisdiction_rules = true;
+        s.default_region = None;
+        s.retry = s
+            .retry
+            .clone()
+            .with_delay_minutes(60)
+            .and_then(|r| r.with_dropped_delay_minutes(30))
+            .expect("retry");
+    });
+    let (rows, groups) = large_campaign_rows();
+    let started = std::time::Instant::now();
+    world.import(campaign, rows);
+    println!("58,466 leads imported in {:?}", started.elapsed());
+    let group_of: HashMap<LeadId, Group> = {
+        let model = world.projections.read();
+        World::leads(&model, &campaign)
+            .iter()
+            .map(|l| (l.id, groups[&l.phone.to_string()]))
+            .collect()
+    };
+    assert_eq!(group_of.len(), 58_466);
+    // and 100 numbers on the owner's do-not-call list: 60 leads' only
+    // number, and the second number of 40 others
+    let listed: Vec<leadline_domain::lead::Lead> = {
+        let model = world.projections.read();
+        World::leads(&model, &campaign)
+            .into_iter()
+            .filter(|l| matches!(group_of[&l.id], Group::IndiaOnDnc | Group::IndiaAltOnDnc))
+            .collect()
+    };
+    for lead in &listed {
+        let phone = lead.phones().last().expect("a number").clone();
+        world.command(|m| {
+            let leads: Vec<_> = listed
+                .iter()
+                .filter_map(|l| m.lead(&l.id).map(|e| e.lead.clone()))
+                .collect();
+            plans::add_dnc(
+                &m.user(&user).expect("user").user,
+                &phone,
+                Some("asked not to be called".into()),
+                &leads,
+                now,
+            )
+            .expect("dnc")
+        });
+    }
+
+    // When it starts at 04:00 UTC (09:30 in India, Sunday evening in the
+    // West of the US, night in the rest of the Americas and the UK)
+    world.start(campaign);
+    let (counts, standings) = counts_and_standings(&world, campaign);
+    // then the leads of India and the West are dialable, the listed ones
+    // finished, and all the others outside their jurisdiction's hours
+    for (id, stand) in &standings {
+        let expected = match group_of[id] {
+            Group::India | Group::UsInKolkata | Group::IndiaAltOnDnc | Group::UsWest => {
+                Stand::Eligible
+            }
+            Group::IndiaOnDnc => Stand::Finished,
+            _ => Stand::Held(Rule::JurisdictionHours),
+        };
+        assert_eq!(*stand, expected, "{id} of {:?}", group_of[id]);
+    }
+    assert_eq!(counts.eligible_now, 3_000 + 500 + 40 + 15_000, "{counts:?}");
+    assert_eq!(counts.finished, 60);
+    assert_eq!(
+        counts.held,
+        BTreeMap::from([("jurisdiction_hours".to_owned(), 58_466 - 18_600)])
+    );
+    // and the dialer's first step fills every free slot with eligible leads
+    let free = free_slots(&world, user, SYSTEM_LIMIT);
+    assert_eq!(free, 1_000);
+    let (dialed_count, dialed) = dialed_by_next_step(&mut world);
+    assert_eq!(dialed_count as u64, counts.eligible_now.min(free));
+    assert_eq!(dialed.len(), dialed_count);
+    assert!(dialed.iter().all(|lead| standings[lead] == Stand::Eligible));
+
+    // When the dialer runs until 07:30 UTC, 200 answered Indian leads ask
+    // to be called back (100 at 08:00, 100 at 09:30), and it runs on
+    world.run(
+        at_utc("2026-11-23T07:30:00Z") - Duration::milliseconds(1),
+        |_| false,
+    );
+    world.now = at_utc("2026-11-23T07:30:00Z");
+    let eight = at_utc("2026-11-23T08:00:00Z");
+    let half_past_nine = at_utc("2026-11-23T09:30:00Z");
+    let callbacks: HashMap<LeadId, DateTime<Utc>> = {
+        let model = world.projections.read();
+        World::leads(&model, &campaign)
+            .into_iter()
+            .filter(|l| {
+                group_of[&l.id] == Group::India
+                    && l.status == leadline_domain::LeadStatus::Answered
+                    && l.phone.to_string().ends_with('0')
+            })
+            .take(200)
+            .enumerate()
+            .map(|(i, l)| (l.id, if i < 100 { eight } else { half_past_nine }))
+            .collect()
+    };
+    assert_eq!(callbacks.len(), 200);
+    let now = world.now;
+    world.command(|m| {
+        let entry = m.campaign(&campaign).expect("campaign");
+        callbacks
+            .iter()
+            .flat_map(|(id, at)| {
+                let lead = &m.lead(id).expect("lead").lead;
+                let command = LeadCommand::Dispose {
+                    disposition: DispositionRequest::Callback { at: *at },
+                    note: None,
+                };
+                lead::decide(lead, &entry.campaign, command, now).expect("callback")
+            })
+            .collect()
+    });
+    world.run(eight - Duration::milliseconds(1), |_| false);
+    world.now = eight;
+
+    // Then at 08:00 UTC every lead is where its group says
+    let (counts, standings) = counts_and_standings(&world, campaign);
+    let answered = |id: &LeadId| {
+        let model = world.projections.read();
+        let phone = model.lead(id).expect("lead").lead.phone.to_string();
+        phone.ends_with(['0', '6', '7', '8', '9'])
+    };
+    for (id, stand) in &standings {
+        let expected = match group_of[id] {
+            Group::India | Group::UsInKolkata => match callbacks.get(id) {
+                Some(at) if *at == eight => Stand::Eligible,
+                Some(_) => Stand::Held(Rule::CallbackTime),
+                // Called twice since 04:00: the cap of two in 24 h.
+                None if !answered(id) => Stand::Held(Rule::ContactCap),
+                None => Stand::Finished,
+            },
+            // Its only other number is capped.
+            Group::IndiaAltOnDnc => Stand::Held(Rule::Dnc),
+            Group::IndiaOnDnc => Stand::Finished,
+            // First called at 07:00, again an hour (or half an hour)
+            // after each call.
+            Group::CanadaInAthens if !answered(id) => Stand::Held(Rule::RetryDelay),
+            Group::CanadaInAthens => Stand::Finished,
+            Group::Uk | Group::UsInLondon => Stand::Eligible,
+            // Called on Sunday evening; midnight there now.
+            Group::UsWest if answered(id) => Stand::Finished,
+            Group::UsWest | Group::NorthAmerica => Stand::Held(Rule::JurisdictionHours),
+        };
+        assert_eq!(*stand, expected, "{id} of {:?}", group_of[id]);
+    }
+    assert_eq!(counts.eligible_now, 500 + 150 + 100, "{counts:?}");
+    assert_eq!(counts.in_flight, 0);
+    assert_eq!(counts.finished, 1_500 - 200 + 250 + 60 + 300 + 7_500);
+    assert_eq!(
+        counts.held,
+        BTreeMap::from([
+            ("jurisdiction_hours".to_owned(), 38_616 + 7_500),
+            ("dnc".to_owned(), 40),
+            ("retry_delay".to_owned(), 300),
+            ("callback_time".to_owned(), 100),
+            ("contact_cap".to_owned(), 1_500 + 250),
+        ])
+    );
+    assert_eq!(
+        counts.next_eligible_at,
+        Some(at_utc("2026-11-23T08:01:00Z"))
+    );
+    // and the dialer's next step dials exactly the eligible leads: there
+    // are slots for all of them
+    let free = free_slots(&world, user, SYSTEM_LIMIT);
+    assert!(
+        counts.eligible_now <= free,
+        "{} > {free}",
+        counts.eligible_now
+    );
+    let (dialed_count, dialed) = dialed_by_next_step(&mut world);
+    assert_eq!(dialed_count as u64, counts.eligible_now);
+    let eligible: std::collections::HashSet<LeadId> = standings
+        .iter()
+        .filter(|(_, s)| **s == Stand::Eligible)
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(dialed, eligible);
 }

@@ -1,5 +1,6 @@
-// A campaign: its controls, progress, leads by status, the hopper, the call
-// log, its leads, a live console of its events, and more leads by upload.
+// A campaign: its controls, progress, why nothing is being called when it
+// is idle, leads by status, the hopper, the call log, its leads, a live
+// console of its events, and more leads by upload.
 
 import { api, liveFeed, query } from "./api.js";
 import {
@@ -13,6 +14,49 @@ const CONSOLE_LINES_MAX = 200;
 const CALLS_SHOWN = 25;
 const HOPPER_SHOWN = 10;
 const LEADS_PAGE = 50;
+// Counting a campaign's eligibility reads every one of its leads: asked on
+// page load, then at most this often, and never while the tab is hidden.
+const ELIGIBILITY_EVERY_MS = 30_000;
+
+/** The rules that hold leads back, in the API's order, as people read them. */
+const HOLD_RULES = [
+  ["campaign_status", "Campaign not active"],
+  ["start_date", "Campaign's start date not reached"],
+  ["campaign_window", "Outside the campaign's calling window"],
+  ["holiday", "A holiday of the contact policy"],
+  ["jurisdiction_hours", "Outside their jurisdiction's legal hours"],
+  ["local_hours", "Outside the campaign's local hours"],
+  ["dnc", "Number on the do-not-call list"],
+  ["max_attempts", "Every attempt of this round used (a recycle brings them back)"],
+  ["retry_delay", "Waiting for the retry delay"],
+  ["callback_time", "Callback time not reached"],
+  ["daily_cap", "Campaign's dials per day reached"],
+  ["contact_cap", "A cap per number of the contact policy reached"],
+  ["jurisdiction_cap", "Their jurisdiction's cap per number reached"],
+  ["abandoned_hold", "Held after a dropped call"],
+  ["debt_collection", "Debt collection limits (Reg F)"],
+];
+
+/** The held counts in the rules' order, only those that hold some lead. */
+function heldRows(held) {
+  const known = new Map(HOLD_RULES);
+  const rows = HOLD_RULES.filter(([rule]) => held[rule] > 0).map(([rule, text]) => [rule, text, held[rule]]);
+  // A rule this page does not know yet still shows, after the others.
+  for (const [rule, n] of Object.entries(held)) if (!known.has(rule) && n > 0) rows.push([rule, label(rule), n]);
+  return rows;
+}
+
+/** A time as it reads in `zone` (the campaign's), falling back to the viewer's. */
+function zoneTime(iso, zone) {
+  const options = { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+  let format;
+  try {
+    format = new Intl.DateTimeFormat(undefined, { ...options, timeZone: zone });
+  } catch {
+    format = new Intl.DateTimeFormat(undefined, options);
+  }
+  return h("time", { datetime: iso, title: iso }, format.format(new Date(iso)));
+}
 
 /** Which controls apply to a campaign in `status` (as the API shows it). */
 export function controls(campaign) {
@@ -38,6 +82,7 @@ export function campaignPage(root, { params, setLive }) {
   const message = h("p", { id: "campaign-message", class: "message", role: "status", "aria-live": "polite" });
   const head = h("div", { class: "page-head" });
   const progress = h("section", { class: "card", id: "progress", "aria-label": "Progress" });
+  const eligibility = h("section", { class: "card", id: "eligibility", "aria-labelledby": "eligibility-title", hidden: true });
   const breakdown = h("div", { class: "status-cards", id: "status-cards" });
   const hopper = h("div", {});
   const calls = h("div", {});
@@ -56,7 +101,7 @@ export function campaignPage(root, { params, setLive }) {
 
   fill(root,
     h("p", { class: "crumbs" }, h("a", { href: "#/campaigns" }, "← Campaigns")),
-    head, message, progress,
+    head, message, progress, eligibility,
     section("rules", "Rules in force", rules),
     section("breakdown", "Leads by status",
       h("p", { class: "legend small" }, badge("pending"), " waiting to be called · ", badge("in_progress"),
@@ -90,6 +135,7 @@ export function campaignPage(root, { params, setLive }) {
       renderBreakdown(campaign);
       renderRules(campaign);
       renderHopper(hop, campaign);
+      renderEligibility();
       renderCalls(log);
       if (first) {
         renderSettings(campaign);
@@ -238,6 +284,83 @@ export function campaignPage(root, { params, setLive }) {
       table("Rules in force", ["rule", "hours (lead's time)", "cap", "hold", "leads"], rows, empty));
   }
 
+  // The eligibility counts: on page load, then every ELIGIBILITY_EVERY_MS
+  // while the tab is visible (a hidden tab catches up when shown again),
+  // never on live events: each answer is a scan of the campaign's leads.
+  let eligibilityAt = 0;
+  let eligibilityLoading = false;
+  async function loadEligibility() {
+    if (stopped || eligibilityLoading || document.hidden) return;
+    eligibilityLoading = true;
+    eligibilityAt = Date.now();
+    try {
+      const counts = await api("GET", `/campaigns/${encodeURIComponent(id)}/eligibility`);
+      if (stopped) return;
+      state.eligibility = counts;
+      renderEligibility();
+    } catch {
+      // The card stays as it was (or hidden); the next round asks again.
+    } finally {
+      eligibilityLoading = false;
+    }
+  }
+  function eligibilityDue() {
+    if (!document.hidden && Date.now() - eligibilityAt >= ELIGIBILITY_EVERY_MS) loadEligibility();
+    else renderEligibility();
+  }
+
+  /**
+   * Why nothing is being called, when a running (or paused, or scheduled)
+   * campaign with leads left has none dialable; a line saying how many are
+   * dialable otherwise. Drawn from the last counts, with the campaign's
+   * status as it is now.
+   */
+  let eligibilityShown = "";
+  function renderEligibility() {
+    const campaign = state.campaign;
+    const counts = state.eligibility;
+    const live = campaign && ["active", "paused", "scheduled"].includes(campaign.status);
+    if (!live || !counts || counts.total <= counts.finished) {
+      eligibility.hidden = true;
+      eligibilityShown = "";
+      return;
+    }
+    const next = counts.next_eligible_at;
+    // Redrawn only when what it says changes (the minutes to the next lead
+    // do, once a minute).
+    const key = JSON.stringify([counts, campaign.timezone, next ? relative(next) : null]);
+    if (key === eligibilityShown) return;
+    eligibilityShown = key;
+    eligibility.hidden = false;
+    const leads = (n) => `${num(n)} ${n === 1 ? "lead" : "leads"}`;
+    const when = counts.at ? h("span", { class: "muted small" }, " · counted ", time(counts.at, { clock: true })) : null;
+    if (counts.eligible_now > 0) {
+      eligibility.classList.add("card-compact");
+      fill(eligibility,
+        h("h2", { id: "eligibility-title", class: "sr-only" }, "Dialable now"),
+        h("p", { class: "eligibility-line", id: "eligibility-line" },
+          h("strong", { dataset: { count: "eligible_now" } }, leads(counts.eligible_now)), " dialable now",
+          counts.in_flight ? ` · ${num(counts.in_flight)} in flight` : "", when));
+      return;
+    }
+    eligibility.classList.remove("card-compact");
+    const rows = heldRows(counts.held || {});
+    fill(eligibility,
+      h("h2", { id: "eligibility-title" }, "Why nothing is being called"),
+      h("p", { class: "small" }, `No lead of this campaign may be dialed now. ${leads(counts.total - counts.finished)} of ${num(counts.total)} remain; each held lead is counted once, under the first rule holding it back.`),
+      rows.length ? h("ul", { class: "held", id: "held-rules", "aria-label": "Leads held back, by rule" },
+        rows.map(([rule, text, n]) => h("li", { dataset: { rule } },
+          h("span", { class: "held-rule" }, text, " ", h("code", { class: "muted small" }, rule)),
+          h("strong", { class: "held-count", dataset: { count: rule } }, num(n))))) : null,
+      h("dl", { class: "mini-stats held-others" },
+        h("div", {}, h("dt", {}, "in flight"), h("dd", { dataset: { count: "in_flight" } }, num(counts.in_flight))),
+        h("div", {}, h("dt", {}, "finished"), h("dd", { dataset: { count: "finished" } }, num(counts.finished)))),
+      h("p", { id: "eligibility-next" }, next
+        ? ["Next lead becomes dialable at ", zoneTime(next, campaign.timezone), " ", h("span", { class: "muted" }, `(${relative(next)})`)]
+        : "No held lead becomes dialable by itself."),
+      h("p", { class: "muted small" }, "A lead's own page (open one from the list below) names every rule holding it back and when each lifts.", when));
+  }
+
   function renderHopper(hop, campaign) {
     const rows = hop.leads.map((lead, i) => [
       String(i + 1),
@@ -368,10 +491,15 @@ export function campaignPage(root, { params, setLive }) {
     onState: setLive,
   });
   const timer = setInterval(refresh, 15000);
+  loadEligibility();
+  const eligibilityTimer = setInterval(eligibilityDue, 1000);
+  document.addEventListener("visibilitychange", eligibilityDue);
   return () => {
     stopped = true;
     feed.close();
     clearInterval(timer);
+    clearInterval(eligibilityTimer);
+    document.removeEventListener("visibilitychange", eligibilityDue);
     if (frame) cancelAnimationFrame(frame);
     document.title = "Leadline";
   };

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use leadline_domain::eligibility::explain::{explain, Standing};
 use leadline_domain::eligibility::Rule;
 use leadline_domain::{CampaignId, LeadId};
+use leadline_projections::Projections;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -60,7 +61,7 @@ pub struct LeadEligibilityView {
     pub reasons: Vec<ReasonView>,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize, ToSchema, Debug)]
 pub struct CampaignEligibilityView {
     pub campaign_id: String,
     pub at: DateTime<Utc>,
@@ -143,9 +144,28 @@ pub async fn campaign(
 ) -> Result<HttpResponse, ApiError> {
     let id: CampaignId = parse_id("campaign id", &path)?;
     let at = state.now();
+    // Counting reads every lead of the campaign: off the reactor.
+    let projections = state.projections.clone();
+    let view = web::block(move || campaign_counts(&projections, &principal, &id, at))
+        .await
+        .map_err(|e| ApiError::internal(format!("counting a campaign's eligibility: {e}")))??;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// A campaign's leads at `at`, counted as `GET /campaigns/{id}/eligibility`
+/// answers: dialable, in flight, finished, or held back under the first
+/// rule that holds each. The read models are read a chunk of leads at a
+/// time ([`ELIGIBILITY_CHUNK_LEADS`]), so that a large campaign does not
+/// hold back the log's followers while it is counted.
+pub fn campaign_counts(
+    projections: &Projections,
+    principal: &Principal,
+    id: &CampaignId,
+    at: DateTime<Utc>,
+) -> Result<CampaignEligibilityView, ApiError> {
     let leads: Vec<LeadId> = {
-        let model = state.projections.read();
-        visible(&model, &principal, &id)?.leads.clone()
+        let model = projections.read();
+        visible(&model, principal, id)?.leads.clone()
     };
     let mut view = CampaignEligibilityView {
         campaign_id: id.to_string(),
@@ -158,11 +178,9 @@ pub async fn campaign(
         next_eligible_at: None,
     };
     let mut held: BTreeMap<Rule, u64> = BTreeMap::new();
-    // The read models are read a chunk at a time, so that a large
-    // campaign does not hold back the log's followers while it is counted.
     for chunk in leads.chunks(ELIGIBILITY_CHUNK_LEADS) {
-        let model = state.projections.read();
-        let entry = visible(&model, &principal, &id)?;
+        let model = projections.read();
+        let entry = visible(&model, principal, id)?;
         let owner = model.owner(&entry.campaign.owner);
         for lead in chunk.iter().filter_map(|id| model.lead(id)) {
             let why = explain(&lead.lead, &entry.campaign, &owner, at);
@@ -191,5 +209,5 @@ pub async fn campaign(
         .into_iter()
         .map(|(rule, n)| (rule.name().to_owned(), n))
         .collect();
-    Ok(HttpResponse::Ok().json(view))
+    Ok(view)
 }
