@@ -32,6 +32,7 @@ enum Suite {
     Storage,
     Projections,
     Dialer,
+    Forecast,
     Api,
 }
 
@@ -41,6 +42,7 @@ fn main() -> std::process::ExitCode {
         Suite::Storage => storage::run(cli.quick),
         Suite::Projections => projections::run(cli.quick),
         Suite::Dialer => dialer::run(cli.quick),
+        Suite::Forecast => dialer::run_forecast(cli.quick),
         Suite::Api => api::run(cli.quick),
     };
     match result.and_then(|report| {

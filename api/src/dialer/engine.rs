@@ -1,7 +1,7 @@
 //! The engine loop: one [`Engine::step`] reads the read models, asks the
 //! domain, commits through the one write path, and places calls.
 
-use std::collections::HashMap;
+use leadline_projections::hash::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -57,7 +57,7 @@ impl<L: Ledger> Engine<L> {
             config,
             placer,
             last_served: None,
-            last_dial: HashMap::new(),
+            last_dial: HashMap::default(),
         }
     }
 
@@ -307,7 +307,7 @@ fn lead_and_campaign<'m>(
 /// in one batch is decided on the state its first event left.
 fn signal_events(model: &ReadModel, polled: &[ProviderEvent], now: DateTime<Utc>) -> Vec<Event> {
     let mut events = Vec::new();
-    let mut current: HashMap<LeadId, Lead> = HashMap::new();
+    let mut current: HashMap<LeadId, Lead> = HashMap::default();
     for provider_event in polled {
         let (call_id, lead_id, signal, at) = signal_of(provider_event.clone(), now);
         let Some((lead, campaign)) = lead_and_campaign(model, &lead_id) else {

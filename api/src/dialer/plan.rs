@@ -8,7 +8,7 @@
 //! domain's eligibility; each picked lead is then dialed, or barred by the
 //! do-not-call list, by `leadline_domain::dialing::dial_now`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use leadline_domain::allocation::{allocate, free_slots, UserDemand};
@@ -18,6 +18,7 @@ use leadline_domain::lead::DialOrder;
 use leadline_domain::{
     CallId, CampaignId, CampaignStatus, Event, LeadId, PhoneNumber, StreamName, UserId,
 };
+use leadline_projections::hash::{HashMap, HashSet};
 use leadline_projections::ReadModel;
 
 use super::placer::OutboundCall;
@@ -98,8 +99,8 @@ pub fn plan_dials(
         last_served: allocation.last_served,
         ..DialPlan::default()
     };
-    let mut seen = HashSet::new();
-    let mut campaigns = HashSet::new();
+    let mut seen = HashSet::default();
+    let mut campaigns = HashSet::default();
     for dial in allocation.dials {
         if !seen.insert(dial.lead_id) {
             continue;
@@ -166,34 +167,44 @@ fn demand(
             }
             // Paced campaigns dial one lead per delay.
             let wanted = if delay.is_some() { 1 } else { free as usize };
-            // A few more than wanted: a lead with several numbers may be
-            // listed while none of them can be dialed, and the domain's
-            // eligibility below has the last word.
             // The domain is asked about leads in dial order until the
-            // campaign has as many as wanted: a lead further on could only
-            // come after them.
-            let listed = wanted.saturating_add(HOPPER_LOOKAHEAD);
+            // campaign has as many as wanted (a lead further on could only
+            // come after them): the hopper is read for as many as wanted,
+            // then, when some of them cannot be dialed (a lead with several
+            // numbers may be listed while none of them can, and the
+            // domain's eligibility has the last word), for a few more.
             let mut found = 0;
-            let mut numbers = HashSet::new();
-            for item in entry.hopper.next_eligible(campaign, now, listed) {
-                if found == wanted {
+            let mut read = 0;
+            let mut numbers = HashSet::default();
+            for n in [wanted, wanted.saturating_add(HOPPER_LOOKAHEAD)] {
+                let items = entry.hopper.next_eligible(campaign, now, n);
+                let exhausted = items.len() < n;
+                for item in items.into_iter().skip(read) {
+                    read += 1;
+                    if found == wanted {
+                        break;
+                    }
+                    let Some(lead) = model.lead(&item.lead_id) else {
+                        continue;
+                    };
+                    let Some(phone) = choose_number(&lead.lead, campaign, &owner, now) else {
+                        continue;
+                    };
+                    if busy.contains(&(user.user.id, phone.clone()))
+                        || !numbers.insert(phone.clone())
+                    {
+                        continue;
+                    }
+                    found += 1;
+                    candidates.push(Candidate {
+                        order: item.order,
+                        lead_id: item.lead_id,
+                        phone,
+                    });
+                }
+                if found == wanted || exhausted {
                     break;
                 }
-                let Some(lead) = model.lead(&item.lead_id) else {
-                    continue;
-                };
-                let Some(phone) = choose_number(&lead.lead, campaign, &owner, now) else {
-                    continue;
-                };
-                if busy.contains(&(user.user.id, phone.clone())) || !numbers.insert(phone.clone()) {
-                    continue;
-                }
-                found += 1;
-                candidates.push(Candidate {
-                    order: item.order,
-                    lead_id: item.lead_id,
-                    phone,
-                });
             }
         }
         if candidates.is_empty() {
@@ -201,7 +212,7 @@ fn demand(
         }
         candidates.sort();
         // One lead per number: the first in dial order.
-        let mut numbers = HashSet::new();
+        let mut numbers = HashSet::default();
         candidates.retain(|candidate| numbers.insert(candidate.phone.clone()));
         candidates.truncate(free as usize);
         demand_leads.insert(user.user.id, (free, candidates));

@@ -3,8 +3,8 @@
 //! positions and stream versions a log would give them, and nothing is
 //! written anywhere.
 
+use leadline_projections::hash::HashMap;
 use std::cell::{Ref, RefCell};
-use std::collections::HashMap;
 use std::convert::Infallible;
 
 use leadline_domain::StreamName;
@@ -41,8 +41,15 @@ impl Ledger for Sandbox {
             Ok(decision) => decision,
             Err(never) => match never {},
         };
+        if decision.events.is_empty() {
+            return Ok(Done {
+                value: decision.value,
+                position: self.model.borrow().position(),
+                appended: 0,
+            });
+        }
         let mut model = self.model.borrow_mut();
-        let mut versions: HashMap<StreamName, u64> = HashMap::new();
+        let mut versions: HashMap<StreamName, u64> = HashMap::default();
         let mut position = model.position();
         for event in &decision.events {
             let stream = event.stream();
