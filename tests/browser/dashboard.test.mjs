@@ -253,6 +253,17 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     assert.equal(await setting("debt collection (Reg F)").textContent(), "off");
     assert.equal(await setting("retry delay by status").textContent(), "busy: 2 min");
     await page.locator("#rules").getByText("Jurisdiction rules are off for this campaign").waitFor();
+    // A draft is forecast as soon as its page opens: when it would finish,
+    // and its dials, as the API forecasts them.
+    await page.locator("#forecast-finish").waitFor();
+    assert.match(await page.locator("#forecast-finish").textContent(), /^Finishes /);
+    const shownDials = Number((await page.locator('#forecast-figures [data-figure="dials"]').textContent()).replace(/[^0-9]/g, ""));
+    const forecast = await adminCall("POST", `/campaigns/${campaignUrl.split("/").pop()}/forecast`, {});
+    assert.equal(forecast.leads, 25);
+    assert.ok(shownDials >= 24 && forecast.dials >= 24, `dials shown ${shownDials}, forecast ${forecast.dials}`);
+    assert.ok(Math.abs(shownDials - forecast.dials) <= 2, `dials shown ${shownDials}, forecast ${forecast.dials}`);
+    await page.locator("#forecast").getByRole("region", { name: "Forecast dials and answers per day" }).waitFor();
+    assert.equal(await badge().textContent(), "draft", "a forecast starts nothing");
     await accessible("a draft campaign's page");
     // The advanced template imports as it is (its first number is already
     // in the list, so it is a duplicate).

@@ -1,5 +1,5 @@
 // A campaign: its controls, progress, why nothing is being called when it
-// is idle, leads by status, the hopper, the call log, its leads, a live
+// is idle, its forecast (at once for a draft), leads by status, the hopper, the call log, its leads, a live
 // console of its events, and more leads by upload.
 
 import { api, liveFeed, query } from "./api.js";
@@ -9,6 +9,7 @@ import {
 } from "./dom.js";
 import { windowText } from "./campaigns.js";
 import { uploadForm } from "./new-campaign.js";
+import { forecastCard } from "./forecast.js";
 
 const CONSOLE_LINES_MAX = 200;
 const CALLS_SHOWN = 25;
@@ -83,6 +84,7 @@ export function campaignPage(root, { params, setLive }) {
   const head = h("div", { class: "page-head" });
   const progress = h("section", { class: "card", id: "progress", "aria-label": "Progress" });
   const eligibility = h("section", { class: "card", id: "eligibility", "aria-labelledby": "eligibility-title", hidden: true });
+  const forecast = forecastCard(id);
   const breakdown = h("div", { class: "status-cards", id: "status-cards" });
   const hopper = h("div", {});
   const calls = h("div", {});
@@ -101,7 +103,7 @@ export function campaignPage(root, { params, setLive }) {
 
   fill(root,
     h("p", { class: "crumbs" }, h("a", { href: "#/campaigns" }, "← Campaigns")),
-    head, message, progress, eligibility,
+    head, message, progress, eligibility, forecast.card,
     section("rules", "Rules in force", rules),
     section("breakdown", "Leads by status",
       h("p", { class: "legend small" }, badge("pending"), " waiting to be called · ", badge("in_progress"),
@@ -136,6 +138,7 @@ export function campaignPage(root, { params, setLive }) {
       renderRules(campaign);
       renderHopper(hop, campaign);
       renderEligibility();
+      forecast.update(campaign);
       renderCalls(log);
       if (first) {
         renderSettings(campaign);

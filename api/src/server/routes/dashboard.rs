@@ -41,6 +41,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard/dom.js", JS, false),
     asset!("dashboard/campaigns.js", JS, false),
     asset!("dashboard/campaign.js", JS, false),
+    asset!("dashboard/forecast.js", JS, false),
     asset!("dashboard/new-campaign.js", JS, false),
     asset!("dashboard/recycle.js", JS, false),
     asset!("dashboard/lead.js", JS, false),
