@@ -118,6 +118,9 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         live_feeds: Arc::default(),
         webhooks,
         deliveries,
+        compliance_reports: Arc::new(tokio::sync::Semaphore::new(
+            crate::limits::COMPLIANCE_REPORTS_CONCURRENT_MAX,
+        )),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

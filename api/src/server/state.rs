@@ -30,6 +30,9 @@ pub struct AppState {
     /// Webhooks out: the URL policy and each subscription's delivery
     /// status.
     pub deliveries: Arc<Deliveries>,
+    /// Compliance reports being made: at most
+    /// `COMPLIANCE_REPORTS_CONCURRENT_MAX` at once, the rest wait.
+    pub compliance_reports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
