@@ -521,3 +521,108 @@ fn the_built_in_table_is_the_domains() {
     assert_eq!(canada.as_deref(), Some("09:00–21:30"));
     assert_eq!(table.origin, "built-in");
 }
+
+#[test]
+fn a_uk_number_redialled_within_72_hours_of_a_dropped_call_breaks_the_hold() {
+    // given a UK lead whose call dropped on Monday at 10:00 London time
+    const UK: &str = "+447911123456";
+    let london = |day: i64, hh: u32| {
+        DateTime::parse_from_rfc3339(&format!("2026-11-23T{hh:02}:00:00Z"))
+            .map(|t| t.with_timezone(&Utc) + Duration::days(day))
+            .unwrap_or_default()
+    };
+    let mut given = Given::new();
+    let user = given.user(1, 10);
+    let campaign = given.campaign(2, user, |s| {
+        s.retry = RetryPolicy::default()
+            .with_max_attempts(5)
+            .unwrap_or_default();
+    });
+    let lead = given.lead(3, campaign, UK);
+    let (_, call) = given.dial(campaign, lead, UK, london(0, 10));
+    given.add(Event::CallDropped(CallEnded {
+        campaign_id: campaign,
+        lead_id: lead,
+        call_id: call,
+        provider_status: "dropped".into(),
+        duration_secs: Some(3),
+        error: None,
+        provider_call_id: None,
+        at: london(0, 10),
+    }));
+    // when it is dialed again on Wednesday, then on Thursday after 10:00
+    let wednesday = given.call(campaign, lead, UK, london(2, 10));
+    given.call(campaign, lead, UK, london(3, 11));
+    // then only Wednesday's dial breaks the hold
+    let report = given.report(campaign, RulesTable::built_in());
+    assert_eq!(broken(&report, "abandoned_hold"), vec![wednesday]);
+    assert_eq!(rule(&report, "abandoned_hold").calls_checked, 3);
+}
+
+#[test]
+fn only_dials_in_the_range_are_judged_but_all_earlier_ones_count() {
+    // given three dials of a Florida number, an hour apart, then a fourth
+    let mut given = Given::new();
+    let user = given.user(1, 10);
+    let campaign = given.campaign(2, user, |_| {});
+    let lead = given.lead(3, campaign, FLORIDA);
+    for hh in [9, 10, 11] {
+        given.call(campaign, lead, FLORIDA, ny(hh, 0));
+    }
+    let fourth = given.call(campaign, lead, FLORIDA, ny(12, 0));
+    // when the report covers 11:30 to 13:00 only
+    let mut audit = Audit::new(AuditRequest {
+        campaign,
+        from: Some(ny(11, 30)),
+        to: Some(ny(13, 0)),
+        table: RulesTable::built_in(),
+        system_limit: None,
+    });
+    for (i, event) in given.events.iter().enumerate() {
+        audit.observe(i as u64 + 1, event);
+    }
+    let report = audit.finish(&VerifyReport {
+        ok: true,
+        events: 0,
+        last_position: given.events.len() as u64,
+        head_hash: "hash".into(),
+        problems: Vec::new(),
+        problems_total: 0,
+    });
+    // then one call is judged, and the cap counts the three before it
+    assert_eq!(report.calls, 1);
+    assert_eq!(broken(&report, "jurisdiction_cap"), vec![fourth]);
+}
+
+#[test]
+fn a_log_that_does_not_verify_is_never_ok() {
+    // given a clean campaign
+    let mut given = Given::new();
+    let user = given.user(1, 10);
+    let campaign = given.campaign(2, user, |_| {});
+    let lead = given.lead(3, campaign, NEW_YORK);
+    given.call(campaign, lead, NEW_YORK, ny(10, 0));
+    let mut audit = Audit::new(AuditRequest {
+        campaign,
+        from: None,
+        to: None,
+        table: RulesTable::built_in(),
+        system_limit: None,
+    });
+    for (i, event) in given.events.iter().enumerate() {
+        audit.observe(i as u64 + 1, event);
+    }
+    // when the log's verification found a problem
+    let report = audit.finish(&VerifyReport {
+        ok: false,
+        events: 0,
+        last_position: given.events.len() as u64,
+        head_hash: "hash".into(),
+        problems: Vec::new(),
+        problems_total: 1,
+    });
+    // then the report says so and is not ok, though no rule was broken
+    assert_eq!(report.violations_total, 0);
+    assert!(!report.log_verified && !report.ok);
+    assert_eq!(report.log_problems, 1);
+}
