@@ -1249,7 +1249,7 @@ fn a_body_that_trickles_in_is_cut_off() {
 
 #[test]
 fn a_compliance_report_is_its_campaigns_owners_and_names_a_bad_time() {
-    let (_dir, server) = start();
+    let (dir, server) = start();
     let api = Api::new(&server);
     let asha = api.user("Asha");
     let ben = api.user("Ben");
@@ -1339,4 +1339,42 @@ fn a_compliance_report_is_its_campaigns_owners_and_names_a_bad_time() {
             .is_some_and(|d| d.contains("rules[0] (IN)") && d.contains("cap_per_day")),
         "{problem}"
     );
+
+    // The CLI asks the server that holds the log: GET, and POST with --rules.
+    let rules_file = dir.path().join("rules.json");
+    std::fs::write(
+        &rules_file,
+        r#"{"rules": [{"id": "IN", "country": "IN", "weekday_hours": "10:00-18:00",
+            "zones": ["Asia/Kolkata"], "source": "a stricter reading"}]}"#,
+    )
+    .expect("rules file");
+    let empty = tempfile::tempdir().expect("tempdir");
+    for extra in [vec![], vec!["--rules", rules_file.to_str().expect("path")]] {
+        let output = common::leadline()
+            .args(["audit", "compliance", "--campaign", &campaign, "--json"])
+            .args(["--url", &api.base, "--key", &asha, "--data"])
+            .arg(empty.path())
+            .args(&extra)
+            .output()
+            .expect("run leadline");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("json report");
+        assert_eq!(report["ok"], true, "{report}");
+        assert_eq!(report["campaign_id"], campaign.as_str());
+        let table = report["rules_table"].as_str().unwrap_or_default();
+        assert_eq!(
+            table.starts_with("file blake3:"),
+            !extra.is_empty(),
+            "{report}"
+        );
+    }
+    let output = common::leadline()
+        .args(["audit", "compliance", "--campaign", &campaign])
+        .args(["--url", &api.base, "--key", &ben, "--data"])
+        .arg(empty.path())
+        .output()
+        .expect("run leadline");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("HTTP 404"));
 }

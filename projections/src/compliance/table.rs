@@ -62,8 +62,7 @@ impl Hours {
         self.start_s <= seconds && seconds < self.end_s
     }
 
-    /// Whether `at` is inside in zone `tz`, and whether that local day is
-    /// a weekend day.
+    /// Whether `at` is inside, read in zone `tz`.
     pub fn open_at(&self, at: DateTime<Utc>, tz: Tz) -> bool {
         self.contains(at.with_timezone(&tz).num_seconds_from_midnight())
     }
