@@ -51,6 +51,10 @@ pub enum Command {
     Verify(cli::VerifyArgs),
     /// Export the log as JSON lines.
     Export(cli::ExportArgs),
+    /// Audit reports: `audit compliance` judges a campaign's calls against
+    /// the calling rules; exit code 3 when any call broke one.
+    #[command(subcommand)]
+    Audit(cli::AuditCommand),
 }
 
 /// Which telephony provider places calls.

@@ -24,6 +24,13 @@ pub use leadline_domain::text::{
     NOTE_BYTES_MAX, REASON_BYTES_MAX,
 };
 pub use leadline_domain::user::{CONTACTS_PER_USER_MAX, DNC_PER_USER_MAX};
+pub use leadline_projections::compliance::table::{
+    RULES_FILE_BYTES_MAX, RULES_FILE_ROWS_MAX, RULE_HOLD_HOURS_MAX, RULE_ID_BYTES_MAX,
+    RULE_NAME_BYTES_MAX, RULE_SOURCE_BYTES_MAX, RULE_ZONES_MAX,
+};
+pub use leadline_projections::compliance::{
+    COMPLIANCE_PROBLEMS_LISTED_MAX, COMPLIANCE_READ_PAGE_EVENTS, COMPLIANCE_VIOLATIONS_LISTED_MAX,
+};
 
 /// The event log's limits (events and bytes per append, page sizes …).
 /// They are runtime values, so their relations to the limits here are
@@ -73,6 +80,11 @@ pub const FORECAST_IDLE_WAKE_MS: u64 = 15 * 60 * 1000;
 pub const FORECAST_HISTORY_CALLS_MIN: u64 = 50;
 /// The longest call a forecast request may ask for.
 pub const FORECAST_CALL_SECONDS_MAX: u32 = 24 * 60 * 60;
+/// Compliance reports made at once; more wait their turn (a report reads
+/// and verifies the whole log).
+pub const COMPLIANCE_REPORTS_CONCURRENT_MAX: usize = 2;
+/// Bytes of the body of `POST /campaigns/{id}/compliance`: a rules file.
+pub const COMPLIANCE_BODY_BYTES_MAX: usize = RULES_FILE_BYTES_MAX;
 /// Events in one page of the log (also the page size when none is given).
 pub const EVENTS_PAGE_MAX: usize = 1_000;
 /// A request body is given this long before its pace is checked.
@@ -230,6 +242,8 @@ const _: () = assert!(2 * WEBHOOK_SECRET_RANDOM_BYTES + 6 <= WEBHOOK_SECRET_BYTE
 const _: () = assert!(4 * WEBHOOK_URL_BYTES_MAX <= SUBSCRIPTION_BODY_BYTES_MAX);
 const _: () = assert!(SUBSCRIPTION_BODY_BYTES_MAX <= JSON_BODY_BYTES_MAX);
 const _: () = assert!(USER_CONCURRENT_CALLS_DEFAULT <= CONCURRENT_CALLS_LIMIT_MAX);
+const _: () = assert!(COMPLIANCE_REPORTS_CONCURRENT_MAX >= 1);
+const _: () = assert!(COMPLIANCE_BODY_BYTES_MAX <= JSON_BODY_BYTES_MAX);
 
 #[cfg(test)]
 mod tests {

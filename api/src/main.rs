@@ -13,6 +13,7 @@ fn main() -> std::process::ExitCode {
         Command::Rebuild(args) => cli::rebuild(args),
         Command::Verify(args) => cli::verify(args),
         Command::Export(args) => cli::export(args),
+        Command::Audit(command) => cli::audit(command),
     };
     match result {
         Ok(code) => code,

@@ -16,10 +16,14 @@
 //!   breakdown by category, and the [`hopper::Hopper`];
 //! - calls in flight per user and for the whole system.
 //!
+//! [`compliance`] is apart from the read models: an independent checker
+//! of the calling rules over the log, for the compliance report.
+//!
 //! [`runner::Projections`] keeps the model up to date and rebuilds it;
 //! [`history`] reads a stream's events and past states from the log.
 
 pub mod codec;
+pub mod compliance;
 pub mod hash;
 pub mod history;
 pub mod hopper;

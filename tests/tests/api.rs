@@ -1246,3 +1246,135 @@ fn a_body_that_trickles_in_is_cut_off() {
     }
     assert_eq!(api.position(), position, "nothing was written");
 }
+
+#[test]
+fn a_compliance_report_is_its_campaigns_owners_and_names_a_bad_time() {
+    let (dir, server) = start();
+    let api = Api::new(&server);
+    let asha = api.user("Asha");
+    let ben = api.user("Ben");
+    let campaign = api.campaign(
+        &asha,
+        json!({"name": "EMI Reminder", "default_region": "IN"}),
+    );
+    let (status, _) = api.csv(
+        &asha,
+        &format!("/api/v1/campaigns/{campaign}/leads"),
+        INDIAN_FORMS,
+    );
+    assert_eq!(status, StatusCode::OK);
+    let path = format!("/api/v1/campaigns/{campaign}/compliance");
+
+    // The owner and the admin read it: every rule, nothing dialed yet.
+    let position = api.position();
+    for key in [asha.as_str(), ADMIN_KEY] {
+        let (status, report) = api.get(key, &path);
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["ok"], true, "{report}");
+        assert_eq!(report["checked_through_position"], position, "{report}");
+        assert!(
+            report["log_hash"].as_str().is_some_and(|h| !h.is_empty()),
+            "{report}"
+        );
+        let rules: Vec<&str> = report["rules"]
+            .as_array()
+            .expect("rules")
+            .iter()
+            .filter_map(|r| r["rule"].as_str())
+            .collect();
+        assert_eq!(rules.len(), 11, "{report}");
+        assert!(rules.contains(&"local_hours") && rules.contains(&"dnc"));
+    }
+
+    // Another user's campaign is not found, by GET or POST.
+    let (status, _) = api.get(&ben, &path);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let rules = json!({"rules": [{"id": "IN", "country": "IN", "weekday_hours": "10:00-18:00",
+        "zones": ["Asia/Kolkata"], "source": "a stricter reading"}]});
+    let (status, _) = api.post(&ben, &path, rules.clone());
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Bad times are 400, naming the parameter.
+    let (status, problem) = api.get(&asha, &format!("{path}?from=yesterday"));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("from")),
+        "{problem}"
+    );
+    let (status, problem) = api.get(&asha, &format!("{path}?to=2026-13-01T00:00:00Z"));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("to")),
+        "{problem}"
+    );
+    let (status, problem) = api.get(
+        &asha,
+        &format!("{path}?from=2026-11-24T00:00:00Z&to=2026-11-23T00:00:00Z"),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+
+    // Another table by POST; a malformed one is refused naming its field.
+    let (status, report) = api.post(&asha, &path, rules);
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert!(
+        report["rules_table"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("file blake3:")),
+        "{report}"
+    );
+    let (status, problem) = api.post(
+        &asha,
+        &path,
+        json!({"rules": [{"id": "IN", "country": "IN", "weekday_hours": "10:00-18:00",
+            "zones": ["Asia/Kolkata"], "source": "s", "cap_per_day": 2}]}),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("rules[0] (IN)") && d.contains("cap_per_day")),
+        "{problem}"
+    );
+
+    // The CLI asks the server that holds the log: GET, and POST with --rules.
+    let rules_file = dir.path().join("rules.json");
+    std::fs::write(
+        &rules_file,
+        r#"{"rules": [{"id": "IN", "country": "IN", "weekday_hours": "10:00-18:00",
+            "zones": ["Asia/Kolkata"], "source": "a stricter reading"}]}"#,
+    )
+    .expect("rules file");
+    let empty = tempfile::tempdir().expect("tempdir");
+    for extra in [vec![], vec!["--rules", rules_file.to_str().expect("path")]] {
+        let output = common::leadline()
+            .args(["audit", "compliance", "--campaign", &campaign, "--json"])
+            .args(["--url", &api.base, "--key", &asha, "--data"])
+            .arg(empty.path())
+            .args(&extra)
+            .output()
+            .expect("run leadline");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{stderr}");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("json report");
+        assert_eq!(report["ok"], true, "{report}");
+        assert_eq!(report["campaign_id"], campaign.as_str());
+        let table = report["rules_table"].as_str().unwrap_or_default();
+        assert_eq!(
+            table.starts_with("file blake3:"),
+            !extra.is_empty(),
+            "{report}"
+        );
+    }
+    let output = common::leadline()
+        .args(["audit", "compliance", "--campaign", &campaign])
+        .args(["--url", &api.base, "--key", &ben, "--data"])
+        .arg(empty.path())
+        .output()
+        .expect("run leadline");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("HTTP 404"));
+}

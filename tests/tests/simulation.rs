@@ -12,9 +12,10 @@
 //! policies (caps per number, holidays on the days the run crosses),
 //! changed now and then; opt-outs (numbers added to and removed from the
 //! do-not-call list, `dnc` dispositions). Every dial is judged by
-//! `rules::RulesJudge`, which folds its own state from the log and reads
-//! the jurisdiction table and the policy itself, apart from the domain's
-//! eligibility.
+//! `rules::RulesJudge`, the compliance checker of `leadline-projections`
+//! (the one behind the compliance report), which folds its own state from
+//! the log and reads the jurisdiction table and the policy itself, apart
+//! from the domain's eligibility.
 //!
 //! `LEADLINE_SIM_SEED=N` runs one seed, `LEADLINE_SIM_SEEDS=A..B` a range
 //! (`cargo test -p leadline-tests --test simulation`); without either, the

@@ -1,6 +1,6 @@
 //! The admin and auditor subcommands.
 //!
-//! `history`, `rebuild`, `verify` and `export` read the data directory
+//! `history`, `rebuild`, `verify`, `export` and `audit compliance` read the data directory
 //! directly when no server holds it: sled admits one process per directory,
 //! so while `leadline serve` runs they ask that server over HTTP instead
 //! (given a key), or say plainly that a server holds the directory. `import`
@@ -10,6 +10,7 @@
 //! Every subcommand writes its results to stdout and nothing else there, so
 //! that `--json` output can be piped; progress bars and notes go to stderr.
 
+mod audit;
 pub mod demo;
 mod export;
 mod history;
@@ -122,6 +123,61 @@ pub struct ExportArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub server: ServerArgs,
+}
+
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// A campaign's compliance report: every call in a time range judged
+    /// against every calling rule in force when it was placed.
+    Compliance(ComplianceArgs),
+}
+
+#[derive(clap::Args)]
+#[command(after_help = "\
+Verifies the log first, then judges every call of the campaign dialed in \
+[--from, --to) against each rule that applied to it when it was placed: \
+campaign_window, holiday, jurisdiction_hours, local_hours, dnc, \
+max_attempts, contact_cap, jurisdiction_cap, abandoned_hold, \
+debt_collection, calls_in_flight. The checker folds its own state from the \
+log; it does not ask the engine's own eligibility. The report ends with the \
+log position checked through and the log's hash there. \
+Exit code 0 when the log verified and no call broke a rule, 3 when any \
+did (or the log did not verify), 1 on an error. Reads the data directory \
+directly; while a server holds it, asks that server instead when a key is \
+given (--key or LEADLINE_API_KEY).")]
+pub struct ComplianceArgs {
+    /// The campaign (`c_<32 hex>`).
+    #[arg(long, value_name = "ID")]
+    pub campaign: String,
+    /// Judge calls dialed at or after this time (RFC 3339, e.g.
+    /// 2026-11-23T00:00:00-05:00).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Judge calls dialed before this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
+    /// A rules file (JSON, `{"rules": [...]}`, see the README's
+    /// "Compliance report") replacing the built-in jurisdiction table.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Also check calls in flight across all users against this limit
+    /// (the server's --system-concurrent-calls, which the log does not
+    /// hold); not checked when absent.
+    #[arg(long, value_name = "N")]
+    pub system_concurrent_calls: Option<u32>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+pub fn audit(command: AuditCommand) -> Result<ExitCode, String> {
+    match command {
+        AuditCommand::Compliance(args) => output::finish(audit::run(args)),
+    }
 }
 
 pub fn import(args: ImportArgs) -> Result<ExitCode, String> {

@@ -120,6 +120,12 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
         webhooks,
         deliveries,
         dialer: dialer_config,
+        forecasts: Arc::new(tokio::sync::Semaphore::new(
+            crate::limits::FORECASTS_CONCURRENT_MAX,
+        )),
+        compliance_reports: Arc::new(tokio::sync::Semaphore::new(
+            crate::limits::COMPLIANCE_REPORTS_CONCURRENT_MAX,
+        )),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -10,7 +10,7 @@ use utoipa::{Modify, OpenApi};
 use crate::limits as l;
 
 use super::routes::{
-    admin, calls, campaigns, contacts, dnc, eligibility, events, forecast, leads, ops,
+    admin, calls, campaigns, compliance, contacts, dnc, eligibility, events, forecast, leads, ops,
     subscriptions, users, webhooks,
 };
 
@@ -44,6 +44,7 @@ impl Modify for BearerAuth {
         campaigns::stats, campaigns::hopper, campaigns::recycle,
         leads::import, leads::list, leads::get, leads::history, leads::disposition,
         eligibility::lead, eligibility::campaign, forecast::campaign,
+        compliance::report, compliance::report_with_rules,
         calls::list, calls::get,
         events::list, events::stream,
         subscriptions::create, subscriptions::list, subscriptions::get, subscriptions::delete,
@@ -276,6 +277,16 @@ impl Limits {
             ("webhook_retry_delay_ms_max", l::WEBHOOK_RETRY_DELAY_MS_MAX),
             ("webhook_connect_timeout_ms", l::WEBHOOK_CONNECT_TIMEOUT_MS),
             ("webhook_request_timeout_ms", l::WEBHOOK_REQUEST_TIMEOUT_MS),
+            ("rules_file_bytes_max", n(l::RULES_FILE_BYTES_MAX)),
+            ("rules_file_rows_max", n(l::RULES_FILE_ROWS_MAX)),
+            (
+                "compliance_violations_listed_max",
+                n(l::COMPLIANCE_VIOLATIONS_LISTED_MAX),
+            ),
+            (
+                "compliance_reports_concurrent_max",
+                n(l::COMPLIANCE_REPORTS_CONCURRENT_MAX),
+            ),
             ("log_events_per_append_max", n(log.events_per_append_max)),
             ("log_payload_bytes_max", n(log.payload_bytes_max)),
         ]
@@ -447,6 +458,40 @@ impl Modify for Limits {
                     l::WEBHOOK_REQUEST_TIMEOUT_MS / 1000,
                 ),
             );
+        }
+        describe_field(
+            openapi,
+            "RuleReportView",
+            "violations",
+            &format!(
+                "At most {}; `violations_total` counts them all.",
+                count(l::COMPLIANCE_VIOLATIONS_LISTED_MAX)
+            ),
+        );
+        let reports = format!(
+            "At most {} reports are made at once; the others wait their turn.",
+            count(l::COMPLIANCE_REPORTS_CONCURRENT_MAX)
+        );
+        if let Some(op) = operation(openapi, "/api/v1/campaigns/{id}/compliance", false) {
+            append_opt(&mut op.description, &reports);
+        }
+        if let Some(op) = operation(openapi, "/api/v1/campaigns/{id}/compliance", true) {
+            append_opt(&mut op.description, &reports);
+            if let Some(body) = op.request_body.as_mut() {
+                append_opt(
+                    &mut body.description,
+                    &format!(
+                        "(at most {} and {} rows; ids at most {} bytes, names {} bytes, \
+                         sources {} bytes, {} zones a row)",
+                        bytes(l::RULES_FILE_BYTES_MAX),
+                        count(l::RULES_FILE_ROWS_MAX),
+                        l::RULE_ID_BYTES_MAX,
+                        l::RULE_NAME_BYTES_MAX,
+                        l::RULE_SOURCE_BYTES_MAX,
+                        l::RULE_ZONES_MAX
+                    ),
+                );
+            }
         }
         if let Some(op) = operation(openapi, "/api/v1/webhooks/{provider}", true) {
             let body = bytes(l::WEBHOOK_BODY_BYTES_MAX);

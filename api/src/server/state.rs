@@ -32,6 +32,11 @@ pub struct AppState {
     pub deliveries: Arc<Deliveries>,
     /// The dialer's limits, for forecasts.
     pub dialer: crate::dialer::DialerConfig,
+    /// Forecasts running; more wait their turn.
+    pub forecasts: Arc<tokio::sync::Semaphore>,
+    /// Compliance reports being made: at most
+    /// `COMPLIANCE_REPORTS_CONCURRENT_MAX` at once, the rest wait.
+    pub compliance_reports: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {

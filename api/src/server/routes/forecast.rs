@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::forecast::{self, ForecastError, ForecastOptions};
-use crate::limits::{FORECASTS_CONCURRENT_MAX, FORECAST_BODY_BYTES_MAX, FORECAST_CALL_SECONDS_MAX};
+use crate::limits::{FORECAST_BODY_BYTES_MAX, FORECAST_CALL_SECONDS_MAX};
 use crate::server::auth::Principal;
 use crate::server::error::ApiError;
 use crate::server::state::AppState;
@@ -20,10 +20,6 @@ use super::{parse_id, read_body};
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/campaigns/{id}/forecast", web::post().to(campaign));
 }
-
-/// Forecasts run one at a time (each keeps a core busy); others wait.
-static RUNNING: tokio::sync::Semaphore =
-    tokio::sync::Semaphore::const_new(FORECASTS_CONCURRENT_MAX);
 
 /// What a forecast may be told; every field is optional, and so is the
 /// body.
@@ -128,7 +124,9 @@ pub async fn campaign(
         let model = state.projections.read();
         visible(&model, &principal, &id)?;
     }
-    let _turn = RUNNING
+    // Forecasts run a few at a time (each keeps a core busy); others wait.
+    let _turn = state
+        .forecasts
         .acquire()
         .await
         .map_err(|e| ApiError::internal(e.to_string()))?;

@@ -4,6 +4,7 @@ pub mod access;
 pub mod admin;
 pub mod calls;
 pub mod campaigns;
+pub mod compliance;
 pub mod contacts;
 pub mod dashboard;
 pub mod dnc;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     leads::configure(cfg);
     eligibility::configure(cfg);
     forecast::configure(cfg);
+    compliance::configure(cfg);
     calls::configure(cfg);
     events::configure(cfg);
     subscriptions::configure(cfg);
