@@ -357,25 +357,9 @@ pub fn eligibility(
     owner: &Owner<'_>,
     now: DateTime<Utc>,
 ) -> Eligibility {
-    if campaign.status != CampaignStatus::Active {
-        return Eligibility::Never(NeverReason::CampaignNotActive(campaign.status));
-    }
-    let earliest = match ready_at(lead, campaign) {
-        Ok(ready_at) => ready_at.map_or(now, |at| at.max(now)),
-        Err(reason) => return Eligibility::Never(reason),
-    };
-    let numbers = number_rules(lead, campaign, owner);
-    if numbers.is_empty() {
-        return Eligibility::Never(NeverReason::AllNumbersOnDnc);
-    }
-    match numbers
-        .iter()
-        .filter_map(|number| number.first_opening(campaign, earliest))
-        .min()
-    {
-        Some(at) if at <= now => Eligibility::Eligible,
-        Some(at) => Eligibility::NotBefore(at),
-        None => Eligibility::Never(NeverReason::NoCommonCallingHours),
+    match decide_number(lead, campaign, owner, now) {
+        Ok(_) => Eligibility::Eligible,
+        Err(verdict) => verdict,
     }
 }
 
@@ -398,15 +382,47 @@ pub fn number_to_dial(
     owner: &Owner<'_>,
     now: DateTime<Utc>,
 ) -> Result<PhoneNumber, Eligibility> {
-    let verdict = eligibility(lead, campaign, owner, now);
-    if !verdict.is_eligible() {
-        return Err(verdict);
+    decide_number(lead, campaign, owner, now).cloned()
+}
+
+/// The one decision behind [`eligibility`] and [`number_to_dial`]: the
+/// lead's own readiness, then each number's first opening from then on.
+/// The lead is eligible when one of its numbers opens now (the earliest
+/// instant considered is never before now), and the first such number in
+/// turn is the one dialed.
+fn decide_number<'l>(
+    lead: &'l Lead,
+    campaign: &Campaign,
+    owner: &Owner<'_>,
+    now: DateTime<Utc>,
+) -> Result<&'l PhoneNumber, Eligibility> {
+    if campaign.status != CampaignStatus::Active {
+        return Err(Eligibility::Never(NeverReason::CampaignNotActive(
+            campaign.status,
+        )));
     }
-    number_rules(lead, campaign, owner)
-        .into_iter()
-        .find(|number| number.first_opening(campaign, now) == Some(now))
-        .map(|number| number.phone.clone())
-        .ok_or(Eligibility::NotBefore(now))
+    let earliest = match ready_at(lead, campaign) {
+        Ok(ready_at) => ready_at.map_or(now, |at| at.max(now)),
+        Err(reason) => return Err(Eligibility::Never(reason)),
+    };
+    let numbers = number_rules(lead, campaign, owner);
+    if numbers.is_empty() {
+        return Err(Eligibility::Never(NeverReason::AllNumbersOnDnc));
+    }
+    let mut first: Option<DateTime<Utc>> = None;
+    for number in &numbers {
+        let Some(at) = number.first_opening(campaign, earliest) else {
+            continue;
+        };
+        if at <= now {
+            return Ok(number.phone);
+        }
+        first = Some(first.map_or(at, |f| f.min(at)));
+    }
+    Err(match first {
+        Some(at) => Eligibility::NotBefore(at),
+        None => Eligibility::Never(NeverReason::NoCommonCallingHours),
+    })
 }
 
 /// Whether `phone`, one of the lead's numbers, may be dialed at `now` as

@@ -329,30 +329,64 @@ impl Hopper {
         out
     }
 
-    /// The earliest instant after `now` at which a waiting lead becomes
-    /// ready, for the dialer's timer.
-    pub fn next_ready_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.waiting
-            .range((now, LeadId::from_u128(u128::MAX))..)
-            .next()
-            .map(|(at, _)| *at)
-    }
-
-    /// The earliest instant after `now` at which the windows of a ready
-    /// lead's numbers open, when none of them is open now: a lead ready
-    /// but outside its numbers' hours becomes dialable then.
-    pub fn next_local_open(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.ready
+    /// The earliest instant after `now` at which a lead of the hopper is
+    /// both ready and inside its numbers' windows (the campaign's own
+    /// window aside), for the dialer's timer: a lead that becomes ready at
+    /// night waits for the morning, and the dialer with it.
+    pub fn next_dialable_after(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        // Ready leads outside their windows: when the windows open.
+        let mut best = self
+            .ready
             .iter()
             .filter(|(key, set)| !set.is_empty() && !self.local_open(**key, now))
-            .filter_map(|(key, _)| {
-                self.key(*key)?
-                    .iter()
-                    .filter_map(|windows| leadline_domain::time::first_opening_of_all(windows, now))
-                    .min()
-            })
+            .filter_map(|(key, _)| self.opening(*key, now))
             .filter(|at| *at > now)
-            .min()
+            .min();
+        // Waiting leads in ready order, until one is ready after the best
+        // instant found. A key's opening found for one lead holds for the
+        // next ones until it passes: leads of one jurisdiction that become
+        // ready overnight are looked up once.
+        let mut openings: Vec<(Option<u32>, DateTime<Utc>)> = Vec::new();
+        for (ready, lead_id) in &self.waiting {
+            if best.is_some_and(|best| *ready >= best) {
+                break;
+            }
+            let Some(entry) = self.entries.get(lead_id) else {
+                continue;
+            };
+            let from = (*ready).max(now);
+            let known = openings
+                .iter()
+                .find(|(key, at)| *key == entry.local && *at >= from)
+                .map(|(_, at)| *at);
+            let at = match known {
+                Some(at) => at,
+                None => {
+                    let Some(at) = self.opening(entry.local, from) else {
+                        continue;
+                    };
+                    openings.retain(|(key, _)| *key != entry.local);
+                    openings.push((entry.local, at));
+                    at
+                }
+            };
+            if at > now {
+                best = Some(best.map_or(at, |best: DateTime<Utc>| best.min(at)));
+            }
+        }
+        best
+    }
+
+    /// The first instant at or after `from` at which the windows of a
+    /// local key are open: all the windows of one of its numbers.
+    fn opening(&self, key: Option<u32>, from: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.key(key) {
+            None => Some(from),
+            Some(numbers) => numbers
+                .iter()
+                .filter_map(|windows| leadline_domain::time::first_opening_of_all(windows, from))
+                .min(),
+        }
     }
 
     /// Whether the windows of a local key are open at `now`: all the

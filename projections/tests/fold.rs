@@ -554,6 +554,7 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
 
         let mut hopper_should: Vec<LeadId> = Vec::new();
         let mut eligible_now: Vec<(leadline_domain::lead::DialOrder, LeadId)> = Vec::new();
+        let mut soonest: Option<DateTime<Utc>> = None;
         for id in &entry.leads {
             let lead = &model.lead(id).expect("lead of campaign").lead;
             check_call_log(model, lead);
@@ -561,9 +562,33 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
             if Placement::of(lead, &entry.campaign, &owner).is_some() {
                 hopper_should.push(*id);
             }
-            if eligibility(lead, &entry.campaign, &owner, now).is_eligible() {
-                eligible_now.push((lead.dial_order(), *id));
+            match eligibility(lead, &entry.campaign, &owner, now) {
+                verdict if verdict.is_eligible() => eligible_now.push((lead.dial_order(), *id)),
+                leadline_domain::eligibility::Eligibility::NotBefore(at) => {
+                    soonest = Some(soonest.map_or(at, |s: DateTime<Utc>| s.min(at)));
+                }
+                _ => {}
             }
+        }
+        if let Some(soonest) = soonest {
+            // As the dialer's timer: the hopper, and the campaign's window
+            // when it is closed.
+            let window = entry.campaign.calling_window();
+            let wake = entry
+                .hopper
+                .next_dialable_after(now)
+                .into_iter()
+                .chain(
+                    (!window.is_open(now))
+                        .then(|| window.next_open(now))
+                        .flatten(),
+                )
+                .min();
+            assert!(
+                wake.is_some_and(|wake| wake <= soonest),
+                "the dialer's timer ({wake:?}) must not sleep past the first lead to become \
+                 dialable ({soonest})"
+            );
         }
         let mut in_hopper: Vec<LeadId> = entry.hopper.entries().map(|(id, _)| *id).collect();
         in_hopper.sort();

@@ -262,8 +262,7 @@ impl<L: Ledger> Engine<L> {
             .filter(|c| c.campaign.status == CampaignStatus::Active && !c.hopper.is_empty())
         {
             let campaign = &entry.campaign;
-            candidates.extend(entry.hopper.next_ready_after(now));
-            candidates.extend(entry.hopper.next_local_open(now));
+            candidates.extend(entry.hopper.next_dialable_after(now));
             if !campaign.calling_window().is_open(now) {
                 candidates.extend(campaign.calling_window().next_open(now));
             }
