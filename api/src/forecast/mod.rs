@@ -417,6 +417,8 @@ impl Prepared {
         let mut running = entry.campaign.clone();
         running.status = CampaignStatus::Active;
         let mut never_reached: BTreeMap<String, u64> = BTreeMap::new();
+        let mut stuck: BTreeMap<String, u64> = BTreeMap::new();
+        let mut stuck_until: Option<DateTime<Utc>> = None;
         for lead in entry.leads.iter().filter_map(|id| model.lead(id)) {
             if lead.lead.answered_count > 0 {
                 continue;
@@ -430,8 +432,37 @@ impl Prepared {
                 Standing::Finished => format!("final:{}", lead.lead.status.as_str()),
                 Standing::Eligible | Standing::InFlight => "unfinished".to_owned(),
             };
+            // A lead still held when the forecast ends keeps the campaign
+            // from completing (used attempts do not: such a lead is done).
+            if why.standing == Standing::Held
+                && why.first_rule() != Some(leadline_domain::eligibility::Rule::MaxAttempts)
+            {
+                *stuck.entry(key.clone()).or_default() += 1;
+                if let Some(at) = why.eligible_at {
+                    stuck_until = Some(stuck_until.map_or(at, |t: DateTime<Utc>| t.min(at)));
+                }
+            }
             *never_reached.entry(key).or_default() += 1;
         }
+        let reason = match reason {
+            Some(reason) if !stuck.is_empty() => {
+                let held: u64 = stuck.values().sum();
+                let rules: Vec<String> = stuck
+                    .iter()
+                    .map(|(rule, n)| format!("{rule}: {n}"))
+                    .collect();
+                let then = match stuck_until {
+                    Some(at) => format!("the first becomes dialable at {}", at.to_rfc3339()),
+                    None => "none of them ever becomes dialable".to_owned(),
+                };
+                let leads = if held == 1 { "lead is" } else { "leads are" };
+                Some(format!(
+                    "{reason}: {held} {leads} held back ({}); {then}",
+                    rules.join(", ")
+                ))
+            }
+            reason => reason,
+        };
         Ok(Forecast {
             campaign_id,
             from: now,

@@ -7,12 +7,14 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    daily_cap_lifts_at, debt_collection_lifts_at, eligibility, number_rules, Eligibility, Rule,
+    daily_cap_lifts_at, debt_collection_lifts_at, eligibility, number_rules, Eligibility,
+    NeverReason, Rule,
 };
 use crate::campaign::Campaign;
 use crate::lead::Lead;
 use crate::policy::Owner;
 use crate::status::{CampaignStatus, LeadCategory, LeadStatus};
+use crate::time::LocalWindow;
 
 /// One rule holding a lead back.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -179,6 +181,11 @@ pub fn explain(
         );
     }
     // The numbers: held only when none of them may be dialed.
+    let never_together = matches!(
+        verdict,
+        Eligibility::Never(NeverReason::NoCommonCallingHours)
+    );
+    let campaign_window = window;
     let numbers = number_rules(lead, campaign, owner);
     let dialable = numbers
         .iter()
@@ -193,18 +200,45 @@ pub fn explain(
         }
         for number in &numbers {
             let phone = number.phone;
-            let mut seen: Vec<Rule> = Vec::new();
+            // Each rule once per number, with every window of it that is
+            // closed: it stops holding when the last of them opens.
+            let mut closed: Vec<(Rule, Vec<String>, Option<DateTime<Utc>>)> = Vec::new();
             for (window, rule) in number.windows.iter().zip(&number.window_rules) {
-                if window.is_open(at) || seen.contains(rule) {
+                if window.is_open(at) {
                     continue;
                 }
-                seen.push(*rule);
+                let text = window_text(window, at);
+                let opens = window.next_open(at);
+                match closed.iter_mut().find(|(r, _, _)| r == rule) {
+                    Some((_, texts, until)) => {
+                        if !texts.contains(&text) {
+                            texts.push(text);
+                        }
+                        *until = match (*until, opens) {
+                            (Some(a), Some(b)) => Some(a.max(b)),
+                            _ => None,
+                        };
+                    }
+                    None => closed.push((*rule, vec![text], opens)),
+                }
+            }
+            for (rule, texts, until) in closed {
                 let what = match rule {
                     Rule::Holiday => "a holiday of the contact policy",
                     Rule::LocalHours => "outside the campaign's local hours",
                     _ => "outside its jurisdiction's hours",
                 };
-                hold(*rule, format!("{phone}: {what}"), window.next_open(at));
+                let mut detail = format!("{phone}: {what}, {}", texts.join("; "));
+                if never_together {
+                    detail.push_str(&format!(
+                        "; the campaign's window ({}–{} {}) never falls inside them, so this \
+                         number is never dialed",
+                        campaign_window.hours.start,
+                        campaign_window.hours.end,
+                        campaign_window.zone
+                    ));
+                }
+                hold(rule, detail, until);
             }
             for (rule, until) in number.holds.iter().filter(|(_, until)| *until > at) {
                 let what = match rule {
@@ -221,6 +255,40 @@ pub fn explain(
         standing: Standing::Held,
         eligible_at,
         reasons,
+    }
+}
+
+/// A number's window as a person reads it, with the local time there.
+fn window_text(window: &LocalWindow, at: DateTime<Utc>) -> String {
+    let there = |zone: crate::time::Zone| {
+        format!(
+            "there it is {}",
+            at.with_timezone(&zone.tz()).format("%a %H:%M %Z")
+        )
+    };
+    match window {
+        LocalWindow::Daily(daily) => format!(
+            "{}–{} {} ({})",
+            daily.hours.start,
+            daily.hours.end,
+            daily.zone,
+            there(daily.zone)
+        ),
+        LocalWindow::Week(week) => format!(
+            "weekdays {}–{}, weekends {}–{} {} ({})",
+            week.weekday.start,
+            week.weekday.end,
+            week.weekend.start,
+            week.weekend.end,
+            week.zone,
+            there(week.zone)
+        ),
+        LocalWindow::Closed(closed) => format!(
+            "{} in {} ({})",
+            at.with_timezone(&closed.zone.tz()).format("%Y-%m-%d"),
+            closed.zone,
+            there(closed.zone)
+        ),
     }
 }
 
@@ -272,6 +340,57 @@ mod tests {
         );
         assert_eq!(eight.standing, Standing::Eligible);
         assert!(eight.reasons.is_empty());
+    }
+
+    #[test]
+    fn a_number_held_by_its_hours_says_which_hours_and_the_time_there() {
+        // given a Florida lead at 07:00 in Miami
+        let (campaign, lead) = florida_lead(|_| {});
+        // when it is explained
+        let why = explain(
+            &lead,
+            &campaign,
+            &Owner::detached(),
+            at("2026-11-23T12:00:00Z"),
+        );
+        // then each hold names the hours and the local time
+        let florida = why
+            .reasons
+            .iter()
+            .find(|hold| hold.detail.contains("08:00–20:00"))
+            .unwrap_or_else(|| panic!("{why:#?}"));
+        assert!(
+            florida.detail.contains("America/New_York")
+                && florida.detail.contains("there it is Mon 07:00 EST"),
+            "{why:#?}"
+        );
+        assert!(!florida.detail.contains("never"), "{why:#?}");
+    }
+
+    #[test]
+    fn a_number_whose_hours_never_meet_the_campaigns_window_says_it_is_never_dialed() {
+        // given a campaign calling 09:00–10:20 in Kolkata (22:30–23:50 in
+        // Miami) and a Florida lead
+        let (campaign, lead) = florida_lead(|s| {
+            s.timezone = "Asia/Kolkata".parse().unwrap();
+            s.hours = DailyHours::new("09:00".parse().unwrap(), "10:20".parse().unwrap());
+        });
+        // when it is explained inside the campaign's window
+        let why = explain(
+            &lead,
+            &campaign,
+            &Owner::detached(),
+            at("2026-11-30T03:50:00Z"),
+        );
+        // then it is never dialable, and its jurisdiction's hours say why
+        assert_eq!(why.eligible_at, None, "{why:#?}");
+        assert_eq!(why.first_rule(), Some(Rule::JurisdictionHours));
+        assert!(
+            why.reasons[0].detail.contains(
+                "the campaign's window (09:00–10:20 Asia/Kolkata) never falls inside them"
+            ),
+            "{why:#?}"
+        );
     }
 
     #[test]
