@@ -124,37 +124,13 @@ fn forecast_against_the_log(quick: bool) -> Result<ForecastFigures, String> {
         campaign::create(None, campaign_id, user_id, settings, now).map_err(|e| e.to_string())?;
     let mut state = campaign::replay(&created).ok_or("the campaign did not fold")?;
     events.extend(created);
-    let mut next = 0u128;
-    for chunk in (0..FIELD_CAMPAIGN_LEADS).collect::<Vec<_>>().chunks(5_000) {
-        let rows = chunk
-            .iter()
-            .map(|i| LeadInput {
-                phone: format!("98{:08}", 10_000_000 + i),
-                name: None,
-                priority: None,
-                timezone: None,
-                fields: Default::default(),
-                contact_id: None,
-                alt_phones: Vec::new(),
-            })
-            .collect();
-        let (imported, _) = plans::import_leads(
-            &state,
-            &std::collections::HashMap::new(),
-            |_| false,
-            rows,
-            || {
-                next += 1;
-                LeadId::from_u128(next)
-            },
-            now,
-        )
-        .map_err(|e| e.to_string())?;
-        for event in &imported {
-            state = campaign::evolve(Some(state), event).ok_or("the campaign did not fold")?;
-        }
-        events.extend(imported);
-    }
+    let (imported, _) = import(
+        &mut state,
+        FIELD_CAMPAIGN_LEADS,
+        |i| format!("98{:08}", 10_000_000 + i),
+        now,
+    )?;
+    events.extend(imported);
     for chunk in events.chunks(10_000) {
         let appends =
             record::appends(chunk, &cause, |_| ExpectedVersion::Any).map_err(|e| e.to_string())?;
@@ -284,41 +260,15 @@ fn start(
         campaign::create(None, campaign_id, user_id, settings, now).map_err(|e| e.to_string())?;
     let mut state = campaign::replay(&created).ok_or("the campaign did not fold")?;
     append(created)?;
-    let mut next = 0u128;
-    let mut all_leads = Vec::new();
-    for chunk in (0..leads).collect::<Vec<_>>().chunks(5_000) {
-        // Last digits 0 and 6–9 are answered on the simulator: no retries.
-        let rows = chunk
-            .iter()
-            .map(|i| LeadInput {
-                phone: format!("9{:08}{}", i, [0, 6, 7, 8, 9][i % 5]),
-                name: None,
-                priority: None,
-                timezone: None,
-                fields: Default::default(),
-                contact_id: None,
-                alt_phones: Vec::new(),
-            })
-            .collect();
-        let (events, _) = plans::import_leads(
-            &state,
-            &std::collections::HashMap::new(),
-            |_| false,
-            rows,
-            || {
-                next += 1;
-                LeadId::from_u128(next)
-            },
-            now,
-        )
-        .map_err(|e| e.to_string())?;
-        for event in &events {
-            state = campaign::evolve(Some(state), event).ok_or("the campaign did not fold")?;
-            if let Some(lead) = leadline_domain::lead::evolve(None, event) {
-                all_leads.push(lead);
-            }
-        }
-        append(events)?;
+    // Last digits 0 and 6–9 are answered on the simulator: no retries.
+    let (events, all_leads) = import(
+        &mut state,
+        leads,
+        |i| format!("9{:08}{}", i, [0, 6, 7, 8, 9][i % 5]),
+        now,
+    )?;
+    for chunk in events.chunks(5_000) {
+        append(chunk.to_vec())?;
     }
     append(plans::start(&state, &Owner::detached(), &all_leads, now).map_err(|e| e.to_string())?)?;
     let projections = Projections::open(log.clone()).map_err(|e| e.to_string())?;
@@ -400,4 +350,52 @@ fn dial_rate(dir: &std::path::Path, leads: usize, window: Duration) -> Result<f6
         return Err(format!("the list ran out ({leads} leads): raise it"));
     }
     Ok((after - before) as f64 / elapsed.as_secs_f64())
+}
+
+/// The import events of `leads` leads numbered by `phone`, in batches as
+/// an upload makes them, folded into `state`; and the leads.
+fn import(
+    state: &mut leadline_domain::campaign::Campaign,
+    leads: usize,
+    phone: impl Fn(usize) -> String,
+    now: chrono::DateTime<Utc>,
+) -> Result<(Vec<Event>, Vec<leadline_domain::lead::Lead>), String> {
+    let mut next = 0u128;
+    let mut events = Vec::new();
+    let mut imported_leads = Vec::new();
+    for chunk in (0..leads).collect::<Vec<_>>().chunks(5_000) {
+        let rows = chunk
+            .iter()
+            .map(|i| LeadInput {
+                phone: phone(*i),
+                name: None,
+                priority: None,
+                timezone: None,
+                fields: Default::default(),
+                contact_id: None,
+                alt_phones: Vec::new(),
+            })
+            .collect();
+        let (batch, _) = plans::import_leads(
+            state,
+            &std::collections::HashMap::new(),
+            |_| false,
+            rows,
+            || {
+                next += 1;
+                LeadId::from_u128(next)
+            },
+            now,
+        )
+        .map_err(|e| e.to_string())?;
+        for event in &batch {
+            *state =
+                campaign::evolve(Some(state.clone()), event).ok_or("the campaign did not fold")?;
+            if let Some(lead) = leadline_domain::lead::evolve(None, event) {
+                imported_leads.push(lead);
+            }
+        }
+        events.extend(batch);
+    }
+    Ok((events, imported_leads))
 }
