@@ -14,7 +14,7 @@ use crate::campaign::Campaign;
 use crate::lead::Lead;
 use crate::policy::Owner;
 use crate::status::{CampaignStatus, LeadCategory, LeadStatus};
-use crate::time::LocalWindow;
+use crate::time::{LocalWindow, Zone};
 
 /// One rule holding a lead back.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -202,7 +202,7 @@ pub fn explain(
             let phone = number.phone;
             // Each rule once per number, with every window of it that is
             // closed: it stops holding when the last of them opens.
-            let mut closed: Vec<(Rule, Vec<String>, Option<DateTime<Utc>>)> = Vec::new();
+            let mut closed: Vec<(Rule, Vec<ZonedHours>, Option<DateTime<Utc>>)> = Vec::new();
             for (window, rule) in number.windows.iter().zip(&number.window_rules) {
                 if window.is_open(at) {
                     continue;
@@ -228,7 +228,7 @@ pub fn explain(
                     Rule::LocalHours => "outside the campaign's local hours",
                     _ => "outside its jurisdiction's hours",
                 };
-                let mut detail = format!("{phone}: {what}, {}", texts.join("; "));
+                let mut detail = format!("{phone}: {what}, {}", windows_text(&texts, at));
                 if never_together {
                     detail.push_str(&format!(
                         "; the campaign's window ({}–{} {}) never falls inside them, so this \
@@ -258,38 +258,55 @@ pub fn explain(
     }
 }
 
-/// A number's window as a person reads it, with the local time there.
-fn window_text(window: &LocalWindow, at: DateTime<Utc>) -> String {
-    let there = |zone: crate::time::Zone| {
-        format!(
-            "there it is {}",
-            at.with_timezone(&zone.tz()).format("%a %H:%M %Z")
-        )
-    };
+/// Hours (or a date) as a person reads them, and the zone they are in.
+type ZonedHours = (String, Zone);
+
+/// A number's window as a person reads it, and the zone it is read in.
+fn window_text(window: &LocalWindow, at: DateTime<Utc>) -> ZonedHours {
     match window {
-        LocalWindow::Daily(daily) => format!(
-            "{}–{} {} ({})",
-            daily.hours.start,
-            daily.hours.end,
+        LocalWindow::Daily(daily) => (
+            format!("{}–{}", daily.hours.start, daily.hours.end),
             daily.zone,
-            there(daily.zone)
         ),
-        LocalWindow::Week(week) => format!(
-            "weekdays {}–{}, weekends {}–{} {} ({})",
-            week.weekday.start,
-            week.weekday.end,
-            week.weekend.start,
-            week.weekend.end,
+        LocalWindow::Week(week) => (
+            format!(
+                "weekdays {}–{}, weekends {}–{}",
+                week.weekday.start, week.weekday.end, week.weekend.start, week.weekend.end
+            ),
             week.zone,
-            there(week.zone)
         ),
-        LocalWindow::Closed(closed) => format!(
-            "{} in {} ({})",
-            at.with_timezone(&closed.zone.tz()).format("%Y-%m-%d"),
+        LocalWindow::Closed(closed) => (
+            format!("{}", at.with_timezone(&closed.zone.tz()).format("%Y-%m-%d")),
             closed.zone,
-            there(closed.zone)
         ),
     }
+}
+
+/// Windows of one rule, zone by zone, with the local time in each:
+/// `08:00–21:00 and 08:00–20:00 America/New_York (there it is Sun 22:59 EST)`.
+fn windows_text(windows: &[ZonedHours], at: DateTime<Utc>) -> String {
+    let mut zones: Vec<Zone> = Vec::new();
+    for (_, zone) in windows {
+        if !zones.contains(zone) {
+            zones.push(*zone);
+        }
+    }
+    zones
+        .iter()
+        .map(|zone| {
+            let hours: Vec<&str> = windows
+                .iter()
+                .filter(|(_, z)| z == zone)
+                .map(|(text, _)| text.as_str())
+                .collect();
+            format!(
+                "{} {zone} (there it is {})",
+                hours.join(" and "),
+                at.with_timezone(&zone.tz()).format("%a %H:%M %Z")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
@@ -360,8 +377,10 @@ mod tests {
             .find(|hold| hold.detail.contains("08:00–20:00"))
             .unwrap_or_else(|| panic!("{why:#?}"));
         assert!(
-            florida.detail.contains("America/New_York")
-                && florida.detail.contains("there it is Mon 07:00 EST"),
+            florida.detail.ends_with(
+                "outside its jurisdiction's hours, 08:00–21:00 and 08:00–20:00 \
+                 America/New_York (there it is Mon 07:00 EST)"
+            ),
             "{why:#?}"
         );
         assert!(!florida.detail.contains("never"), "{why:#?}");
