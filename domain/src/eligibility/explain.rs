@@ -241,11 +241,7 @@ pub fn explain(
                 hold(rule, detail, until);
             }
             for (rule, until) in number.holds.iter().filter(|(_, until)| *until > at) {
-                let what = match rule {
-                    Rule::ContactCap => "a cap per number of the contact policy is reached",
-                    Rule::JurisdictionCap => "its jurisdiction's cap per number is reached",
-                    _ => "its last call dropped: not redialled for 72 h",
-                };
+                let what = hold_text(*rule, *until, phone, owner, at);
                 hold(*rule, format!("{phone}: {what}"), Some(*until));
             }
         }
@@ -255,6 +251,48 @@ pub fn explain(
         standing: Standing::Held,
         eligible_at,
         reasons,
+    }
+}
+
+/// What a cap or hold on a number says: the dials counted and the cap,
+/// or the dropped call.
+fn hold_text(
+    rule: Rule,
+    until: DateTime<Utc>,
+    phone: &crate::phone::PhoneNumber,
+    owner: &Owner<'_>,
+    at: DateTime<Utc>,
+) -> String {
+    let history = owner.numbers.history(phone);
+    // The cap that lifts at `until`: the one holding the number.
+    let counted = |caps: &[crate::policy::NumberCap], whose: &str| {
+        let history = history?;
+        let cap = caps
+            .iter()
+            .copied()
+            .find(|cap| history.cap_lifts_at(*cap) == Some(until))?;
+        Some(format!(
+            "{} dials in the last {} h over all your campaigns; {whose} allows {}",
+            history.dials_in_window(cap, at),
+            cap.window_hours,
+            cap.calls_max
+        ))
+    };
+    let place = || crate::jurisdiction::NumberPlace::of(phone);
+    match rule {
+        Rule::ContactCap => counted(&owner.policy.per_number, "the contact policy")
+            .unwrap_or_else(|| "a cap per number of the contact policy is reached".to_owned()),
+        Rule::JurisdictionCap => place()
+            .rules()
+            .find_map(|row| counted(row.cap.as_slice(), row.name))
+            .unwrap_or_else(|| "its jurisdiction's cap per number is reached".to_owned()),
+        _ => {
+            let hours = place()
+                .rules()
+                .find_map(|row| row.abandoned_hold_hours)
+                .unwrap_or(72);
+            format!("a call to it dropped; not redialled for {hours} h")
+        }
     }
 }
 
@@ -460,6 +498,10 @@ mod tests {
         assert!(
             why.reasons[2].detail.contains("retry delay 720 min"),
             "{why:#?}"
+        );
+        assert_eq!(
+            why.reasons[3].detail,
+            "+13055550101: 3 dials in the last 24 h over all your campaigns; Florida allows 3"
         );
         // and it may be dialed when all of them have lifted
         assert_eq!(why.eligible_at, Some(at("2026-11-24T14:00:00Z")));
