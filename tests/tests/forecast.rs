@@ -71,6 +71,19 @@ impl World {
     /// count) called 09:00–18:00 Kolkata time, three attempts an hour apart,
     /// under the jurisdiction rules.
     fn draft(&self, leads: u32, limit: u32, prefix: &str) -> CampaignId {
+        let phones: Vec<String> = (0..leads)
+            .map(|i| format!("{prefix}{:07}", 7_000_000 + i))
+            .collect();
+        self.draft_with(&phones, limit, |_| {})
+    }
+
+    /// [`World::draft`] of these numbers, its settings adjusted.
+    fn draft_with(
+        &self,
+        phones: &[String],
+        limit: u32,
+        adjust: impl FnOnce(&mut CampaignSettings),
+    ) -> CampaignId {
         let now = self.now;
         let user_id = UserId::from_u128(1);
         self.command(|_| {
@@ -88,12 +101,10 @@ impl World {
             .with_max_attempts(3)
             .and_then(|p| p.with_delay_minutes(60))
             .expect("policy");
+        adjust(&mut settings);
         self.command(|_| {
             campaign::create(None, campaign_id, user_id, settings, now).expect("campaign")
         });
-        let phones: Vec<String> = (0..leads)
-            .map(|i| format!("{prefix}{:07}", 7_000_000 + i))
-            .collect();
         let mut n = 0u128;
         for chunk in phones.chunks(5000) {
             let rows: Vec<LeadInput> = chunk
@@ -200,6 +211,8 @@ fn a_forecast_agrees_with_the_campaign_run_at_its_rates() {
         predicted.finish_at
     );
     assert_eq!(predicted.rates_from, MixSource::Request);
+    // 09:00 in Kolkata, inside the window: it dials at once.
+    assert_eq!(predicted.first_dial_at, Some(world.now));
     assert_eq!(predicted.leads, 3_000);
     assert!(predicted.by_day.len() >= 2, "{:?}", predicted.by_day);
     assert_eq!(
@@ -286,6 +299,119 @@ fn a_forecast_agrees_with_the_campaign_run_at_its_rates() {
 }
 
 #[test]
+fn a_campaign_stopped_by_its_window_and_a_florida_cap_says_why_and_when_it_resumes() {
+    let mut world = World::new();
+    // 09:00 in Miami; the campaign calls 08:00–10:00 there, its window
+    // closes in an hour, and its leads do not answer (last digit 1).
+    world.now = DateTime::parse_from_rfc3339("2026-11-23T14:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
+    let phones: Vec<String> = (0..5).map(|i| format!("+1305555{i:03}1")).collect();
+    let campaign = world.draft_with(&phones, 5, |s| {
+        s.timezone = "America/New_York".parse().expect("zone");
+        s.hours = leadline_domain::DailyHours::new(
+            leadline_domain::TimeOfDay::hm(8, 0).expect("time"),
+            leadline_domain::TimeOfDay::hm(10, 0).expect("time"),
+        );
+        s.retry = RetryPolicy::default()
+            .with_max_attempts(5)
+            .and_then(|p| p.with_delay_minutes(20))
+            .expect("policy");
+    });
+    world.start(campaign);
+    let commands = CommandRunner::new(world.log.clone(), world.projections.clone());
+    let mut engine = Engine::new(commands, config(), Box::new(Simulator::new(30_000)));
+    // The dialer runs until the window has closed.
+    let closed = world.now + Duration::hours(1);
+    let mut now = world.now;
+    while now < closed {
+        let step = engine.step(now).expect("step");
+        if step.dialed == 0 && step.conflicts == 0 {
+            now = step.next_wake.expect("wake").max(now);
+        }
+    }
+    engine.step(closed).expect("step");
+    // Each number was dialed three times (09:00, 09:20:30, 09:41), Florida's
+    // cap in 24 h; the fourth would come after the window closed.
+    let calls = world
+        .projections
+        .read()
+        .campaign(&campaign)
+        .expect("c")
+        .calls
+        .len();
+    assert_eq!(calls, 15);
+
+    // Then the eligibility counts say nothing is dialable, all held by the
+    // window first,
+    let counts = leadline::server::routes::eligibility::campaign_counts(
+        &world.projections,
+        &leadline::server::auth::Principal::Admin,
+        &campaign,
+        closed,
+    )
+    .expect("counts");
+    assert_eq!(counts.eligible_now, 0);
+    assert_eq!(
+        counts.held,
+        BTreeMap::from([("campaign_window".to_owned(), 5)])
+    );
+    // and each lead names every rule holding it: the window, the retry
+    // delay after its third call, and the cap, which lifts an hour after
+    // the window opens: 24 h after its first dial.
+    let tomorrow_eight = DateTime::parse_from_rfc3339("2026-11-24T13:00:00Z")
+        .expect("time")
+        .with_timezone(&Utc);
+    let first_dial_lifts = world.now + Duration::hours(24);
+    {
+        let model = world.projections.read();
+        let entry = model.campaign(&campaign).expect("c");
+        let owner = model.owner(&entry.campaign.owner);
+        for id in &entry.leads {
+            let lead = &model.lead(id).expect("lead").lead;
+            let why = leadline_domain::eligibility::explain::explain(
+                lead,
+                &entry.campaign,
+                &owner,
+                closed,
+            );
+            let rules: Vec<_> = why
+                .reasons
+                .iter()
+                .map(|r| (r.rule.name(), r.until))
+                .collect();
+            assert_eq!(
+                rules,
+                vec![
+                    ("campaign_window", Some(tomorrow_eight)),
+                    ("retry_delay", Some(closed + Duration::seconds(90))),
+                    ("jurisdiction_cap", Some(first_dial_lifts)),
+                ],
+                "{why:#?}"
+            );
+            assert!(
+                why.reasons[2].detail.ends_with(
+                    "3 dials in the last 24 h over all your campaigns; Florida allows 3"
+                ),
+                "{why:#?}"
+            );
+            assert_eq!(why.eligible_at, Some(first_dial_lifts));
+        }
+    }
+    // And the forecast says the dialer resumes when the cap lifts.
+    let predicted = {
+        let model = world.projections.read();
+        forecast(&model, campaign, &options(1), &config(), closed).expect("forecast")
+    };
+    assert_eq!(
+        predicted.first_dial_at,
+        Some(first_dial_lifts),
+        "{predicted:?}"
+    );
+    assert_eq!(counts.next_eligible_at, Some(first_dial_lifts));
+}
+
+#[test]
 fn a_campaign_that_cannot_finish_says_why() {
     let world = World::new();
     // New York numbers called 09:00–18:00 Kolkata time: 22:30–07:30 in
@@ -310,6 +436,7 @@ fn a_campaign_that_cannot_finish_says_why() {
         "{predicted:?}"
     );
     assert_eq!(predicted.dials, 0);
+    assert_eq!(predicted.first_dial_at, None);
     assert_eq!(predicted.call_seconds_from, MixSource::Defaults);
     assert_eq!(
         predicted.never_reached,

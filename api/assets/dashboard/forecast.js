@@ -75,10 +75,17 @@ export function forecastCard(id) {
       ? h("p", { id: "forecast-finish" }, "Finishes ", h("strong", {}, h("time", { datetime: f.finish_at }, inZone(f.finish_at, zone, true))),
         ` — ${num(f.by_day.length)} calling ${f.by_day.length === 1 ? "day" : "days"}.`)
       : h("p", { id: "forecast-finish", class: "warning" }, h("strong", {}, "Does not finish: "), f.reason || "");
+    // A campaign held back now (a window, a retry delay, a cap) says when
+    // it dials again.
+    const resumes = f.first_dial_at && new Date(f.first_dial_at) - new Date(f.from) > 60_000
+      ? h("p", { id: "forecast-resumes" }, "Nothing is dialed until ",
+        h("strong", {}, h("time", { datetime: f.first_dial_at }, inZone(f.first_dial_at, zone, true))), ".")
+      : null;
     const unreached = Object.entries(f.never_reached || {}).sort((a, b) => b[1] - a[1]);
     const rates = Object.entries(f.rates).map(([outcome, share]) => `${label(outcome)} ${pct(share)}`).join(", ");
     fill(result,
       finish,
+      resumes,
       h("dl", { class: "mini-stats", id: "forecast-figures" },
         h("div", {}, h("dt", {}, "dials"), h("dd", { dataset: { figure: "dials" } }, num(f.dials))),
         h("div", {}, h("dt", {}, "answered"), h("dd", { dataset: { figure: "answered" } }, num(f.answered))),

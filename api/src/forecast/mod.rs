@@ -77,6 +77,9 @@ pub struct Forecast {
     pub finish_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The forecast's first dial: when a campaign held back now resumes
+    /// (`null` when it dials nothing).
+    pub first_dial_at: Option<DateTime<Utc>>,
     /// Dials placed from `from` on.
     pub dials: u64,
     /// Of them, answered.
@@ -393,6 +396,7 @@ impl Prepared {
             .ok_or(ForecastError::NotFound(campaign_id))?;
         let mut days: BTreeMap<NaiveDate, ForecastDay> = BTreeMap::new();
         let (mut dials, mut answered) = (0, 0);
+        let mut first_dial_at = None;
         // The copy holds only calls in flight and the forecast's own.
         for call in entry.calls.iter().filter_map(|id| model.call(id)) {
             if call.started_at < now {
@@ -406,6 +410,9 @@ impl Prepared {
             });
             day.dials += 1;
             dials += 1;
+            first_dial_at = Some(
+                first_dial_at.map_or(call.started_at, |t: DateTime<Utc>| t.min(call.started_at)),
+            );
             if call.status == CallStatus::Answered {
                 day.answered += 1;
                 answered += 1;
@@ -468,6 +475,7 @@ impl Prepared {
             from: now,
             finish_at,
             reason,
+            first_dial_at,
             dials,
             answered,
             peak_in_flight,
