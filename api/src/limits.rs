@@ -64,6 +64,15 @@ pub const HOPPER_LIST_MAX: usize = 1_000;
 /// Leads a campaign's eligibility counts per read of the read models, so
 /// that a large campaign does not hold back the log's followers.
 pub const ELIGIBILITY_CHUNK_LEADS: usize = 4_096;
+/// Leads of a CSV export read per read of the read models and sent as one
+/// chunk: a large campaign downloads in constant memory and does not hold
+/// back the log's followers.
+pub const EXPORT_CHUNK_LEADS: usize = 2_000;
+/// Calls of a CSV export read per read of the read models and sent as one
+/// chunk.
+pub const EXPORT_CHUNK_CALLS: usize = 4_000;
+/// The campaign-name part of an export's file name.
+pub const EXPORT_FILENAME_SLUG_BYTES_MAX: usize = 60;
 /// A forecast's request body.
 pub const FORECAST_BODY_BYTES_MAX: usize = 4 * 1024;
 /// Forecasts computed at once; more wait their turn.

@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::limits as l;
 
+use super::routes::exports;
 use super::routes::{
     admin, calls, campaigns, compliance, contacts, dnc, eligibility, events, forecast, leads, ops,
     subscriptions, users, webhooks,
@@ -46,6 +47,7 @@ impl Modify for BearerAuth {
         eligibility::lead, eligibility::campaign, forecast::campaign,
         compliance::report, compliance::report_with_rules,
         calls::list, calls::get,
+        exports::leads_csv, exports::calls_csv,
         events::list, events::stream,
         subscriptions::create, subscriptions::list, subscriptions::get, subscriptions::delete,
         admin::verify, admin::rebuild,

@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod dnc;
 pub mod eligibility;
 pub mod events;
+pub mod exports;
 pub mod forecast;
 pub mod lead_view;
 pub mod leads;
@@ -40,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     compliance::configure(cfg);
     calls::configure(cfg);
     events::configure(cfg);
+    exports::configure(cfg);
     subscriptions::configure(cfg);
     admin::configure(cfg);
     webhooks::configure(cfg);
