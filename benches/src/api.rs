@@ -1,7 +1,9 @@
 //! The api suite: the real `leadline` server on loopback. A 1M-row CSV
 //! import over HTTP, then campaign stats read at a steady rate (open loop)
 //! next to `/healthz` read the same way in the same run, then the highest
-//! rate the stats endpoint sustains.
+//! rate the stats endpoint sustains, then the campaign's `leads.csv`
+//! exported (rows/s next to reading the same leads a JSON page at a time,
+//! and the server's resident memory during the export next to before it).
 //!
 //! The server and the load generator share the machine, as the issue asks:
 //! the figures are what that setup measures.
@@ -76,7 +78,8 @@ pub fn run(quick: bool) -> Result<Report, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let measured = runtime.block_on(measure(&server.url, &admin_key, &params));
+    let pid = server.child.id();
+    let measured = runtime.block_on(measure(&server.url, &admin_key, &params, pid));
     drop(runtime);
     let stopped = server.stop();
     let figures = measured?;
@@ -282,7 +285,12 @@ fn drain_stderr(stderr: ChildStderr, tail: Arc<Mutex<VecDeque<String>>>) {
     });
 }
 
-async fn measure(url: &str, admin_key: &str, params: &Params) -> Result<Vec<Figure>, String> {
+async fn measure(
+    url: &str,
+    admin_key: &str,
+    params: &Params,
+    pid: u32,
+) -> Result<Vec<Figure>, String> {
     let setup = reqwest::Client::builder()
         .timeout(IMPORT_TIMEOUT)
         .build()
@@ -375,7 +383,150 @@ async fn measure(url: &str, admin_key: &str, params: &Params) -> Result<Vec<Figu
         sustained as f64,
         "requests/s",
     ));
+    let key = stats.key.unwrap_or_default();
+    figures.extend(export(&setup, url, &key, &campaign, params.rows, pid).await?);
     Ok(figures)
+}
+
+/// The server's resident memory, from `/proc/<pid>/status`.
+fn rss_bytes(pid: u32) -> Result<u64, String> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| format!("no VmRSS in {path}"))?;
+    Ok(kb * 1024)
+}
+
+/// How often the server's memory is sampled during an export.
+const RSS_SAMPLE_EVERY: Duration = Duration::from_millis(20);
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// The campaign's `leads.csv` read to its end: rows/s and bytes/s next to
+/// reading the same leads as JSON pages (`GET /campaigns/{id}/leads`, the
+/// largest page) in the same run, and the server's highest resident memory
+/// during the export next to its memory just before.
+async fn export(
+    client: &reqwest::Client,
+    url: &str,
+    key: &str,
+    campaign: &str,
+    rows: u64,
+    pid: u32,
+) -> Result<Vec<Figure>, String> {
+    let what = "exporting leads.csv";
+    eprintln!("exporting the campaign's {rows} leads as CSV …");
+    let before = rss_bytes(pid)?;
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let sampling = sampling.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = rss_bytes(pid).map_or(peak, |rss| rss.max(peak));
+                std::thread::sleep(RSS_SAMPLE_EVERY);
+            }
+            peak
+        })
+    };
+    let start = Instant::now();
+    let read = async {
+        let mut response = client
+            .get(format!("{url}/api/v1/campaigns/{campaign}/leads.csv"))
+            .bearer_auth(key)
+            .send()
+            .await
+            .map_err(|e| format!("{what}: {e}"))?;
+        if response.status().as_u16() != 200 {
+            return Err(format!("{what}: the server answered {}", response.status()));
+        }
+        let (mut bytes, mut lines) = (0u64, 0u64);
+        while let Some(chunk) = response.chunk().await.map_err(|e| format!("{what}: {e}"))? {
+            bytes += chunk.len() as u64;
+            lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        }
+        Ok((bytes, lines))
+    };
+    let read = read.await;
+    let seconds = start.elapsed().as_secs_f64();
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let peak = sampler
+        .join()
+        .map_err(|_| "the memory sampler failed".to_owned())?;
+    let (bytes, lines) = read?;
+    // The benchmark's leads hold no line break, so lines are rows and the
+    // header.
+    if lines != rows + 1 {
+        return Err(format!(
+            "{what}: {lines} lines for {rows} leads and a header"
+        ));
+    }
+
+    eprintln!("reading the same leads as JSON pages …");
+    let page_start = Instant::now();
+    let (mut page_rows, mut page_bytes) = (0u64, 0u64);
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut request = client
+            .get(format!("{url}/api/v1/campaigns/{campaign}/leads"))
+            .bearer_auth(key)
+            .query(&[("limit", "1000")]);
+        if let Some(cursor) = &cursor {
+            request = request.query(&[("cursor", cursor.as_str())]);
+        }
+        let sent = request.send().await;
+        let response = sent.map_err(|e| format!("reading lead pages: {e}"))?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("reading lead pages: {e}"))?;
+        page_bytes += body.len() as u64;
+        let page: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| format!("reading lead pages: not JSON: {e}"))?;
+        page_rows += page
+            .get("leads")
+            .and_then(|l| l.as_array())
+            .map_or(0, |l| l.len() as u64);
+        match page.get("next_cursor").and_then(|c| c.as_str()) {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let page_seconds = page_start.elapsed().as_secs_f64();
+    if page_rows != rows {
+        return Err(format!("reading lead pages: {page_rows} leads for {rows}"));
+    }
+
+    let pages_rows = Figure::new(
+        "lead_pages_rows_per_s",
+        page_rows as f64 / page_seconds,
+        "rows/s",
+    );
+    let pages_bytes = Figure::new(
+        "lead_pages_mib_per_s",
+        page_bytes as f64 / MIB / page_seconds,
+        "MiB/s",
+    );
+    let rss_before = Figure::new("export_rss_before_mib", before as f64 / MIB, "MiB");
+    Ok(vec![
+        Figure::new("export_leads", rows as f64, "rows"),
+        Figure::new("export_leads_s", seconds, "s"),
+        Figure::new("export_rows_per_s", rows as f64 / seconds, "rows/s").against(&pages_rows),
+        Figure::new("export_mib_per_s", bytes as f64 / MIB / seconds, "MiB/s")
+            .against(&pages_bytes),
+        pages_rows,
+        pages_bytes,
+        rss_before.clone(),
+        Figure::new(
+            "export_rss_growth_mib",
+            peak.saturating_sub(before) as f64 / MIB,
+            "MiB",
+        )
+        .against(&rss_before),
+    ])
 }
 
 /// The body of a response with the expected status, else an error naming
