@@ -8,6 +8,7 @@ import {
   confirmAction, describeEvent, actorLabel, section, table,
 } from "./dom.js";
 import { windowText } from "./campaigns.js";
+import { exportCard } from "./exports.js";
 import { uploadForm } from "./new-campaign.js";
 import { forecastCard } from "./forecast.js";
 
@@ -117,6 +118,7 @@ export function campaignPage(root, { params, setLive }) {
       h("div", { class: "row" }, h("label", { for: "lead-status-filter" }, "Status"), leadFilter),
       leadRows, moreLeads),
     section("upload", "Add leads", upload),
+    exportCard(id),
     section("settings", "Settings", settings,
       h("a", { class: "btn btn-small", href: `#/campaigns/${id}/settings`, id: "edit-settings" }, "Edit settings")));
 

@@ -45,6 +45,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard/new-campaign.js", JS, false),
     asset!("dashboard/recycle.js", JS, false),
     asset!("dashboard/lead.js", JS, false),
+    asset!("dashboard/exports.js", JS, false),
     asset!("dashboard/dnc.js", JS, false),
     asset!("dashboard/users.js", JS, false),
     asset!("dashboard/contact-policy.js", JS, false),
