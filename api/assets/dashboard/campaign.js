@@ -92,7 +92,8 @@ export function campaignPage(root, { params, setLive }) {
   const leadRows = h("div", {});
   const leadFilter = h("select", { id: "lead-status-filter", onchange: () => { state.leadStatus = leadFilter.value; loadLeads(true); } });
   const moreLeads = h("button", { type: "button", class: "btn btn-small", onclick: () => loadLeads(false) }, "Load more");
-  const consoleList = h("ol", { id: "console-lines", class: "console", role: "log", "aria-live": "off", "aria-label": "Live events" });
+  // The list keeps its list semantics; the log role is on its wrapper.
+  const consoleList = h("ol", { id: "console-lines", class: "console" });
   const consoleNote = h("p", { class: "muted small" }, "Events of this campaign and its leads appear here as they happen.");
   const pauseConsole = h("button", { type: "button", class: "btn btn-small", "aria-pressed": "false", onclick: () => {
     state.paused = !state.paused;
@@ -113,7 +114,8 @@ export function campaignPage(root, { params, setLive }) {
     h("div", { class: "grid-2" },
       section("hopper", "Hopper (next to call)", hopper),
       section("calls", "Call log (latest first)", calls)),
-    section("console", "Live console", h("div", { class: "row" }, consoleNote, pauseConsole), consoleList),
+    section("console", "Live console", h("div", { class: "row" }, consoleNote, pauseConsole),
+      h("div", { role: "log", "aria-live": "off", "aria-label": "Live events" }, consoleList)),
     section("leads", "Leads",
       h("div", { class: "row" }, h("label", { for: "lead-status-filter" }, "Status"), leadFilter),
       leadRows, moreLeads),
