@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::limits as l;
 
+use super::routes::timeline;
 use super::routes::{
     admin, calls, campaigns, compliance, contacts, dnc, eligibility, events, forecast, leads, ops,
     subscriptions, users, webhooks,
@@ -44,6 +45,7 @@ impl Modify for BearerAuth {
         campaigns::stats, campaigns::hopper, campaigns::recycle,
         leads::import, leads::list, leads::get, leads::history, leads::disposition,
         eligibility::lead, eligibility::campaign, forecast::campaign,
+        timeline::campaign,
         compliance::report, compliance::report_with_rules,
         calls::list, calls::get,
         events::list, events::stream,
@@ -265,6 +267,7 @@ impl Limits {
                 l::FORECAST_HORIZON_DAYS.unsigned_abs(),
             ),
             ("forecast_history_calls_min", l::FORECAST_HISTORY_CALLS_MIN),
+            ("timeline_buckets_max", n(l::TIMELINE_BUCKETS_MAX)),
             (
                 "subscription_batch_events_max",
                 n(l::SUBSCRIPTION_BATCH_EVENTS_MAX),
