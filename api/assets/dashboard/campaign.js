@@ -10,6 +10,7 @@ import {
 import { windowText } from "./campaigns.js";
 import { uploadForm } from "./new-campaign.js";
 import { forecastCard } from "./forecast.js";
+import { timelineCard } from "./timeline.js";
 
 const CONSOLE_LINES_MAX = 200;
 const CALLS_SHOWN = 25;
@@ -91,7 +92,7 @@ export function campaignPage(root, { params, setLive }) {
   const leadRows = h("div", {});
   const leadFilter = h("select", { id: "lead-status-filter", onchange: () => { state.leadStatus = leadFilter.value; loadLeads(true); } });
   const moreLeads = h("button", { type: "button", class: "btn btn-small", onclick: () => loadLeads(false) }, "Load more");
-  const consoleList = h("ol", { id: "console-lines", class: "console", role: "log", "aria-live": "off", "aria-label": "Live events" });
+  const consoleList = h("ol", { id: "console-lines", class: "console", "aria-live": "off", "aria-label": "Live events" });
   const consoleNote = h("p", { class: "muted small" }, "Events of this campaign and its leads appear here as they happen.");
   const pauseConsole = h("button", { type: "button", class: "btn btn-small", "aria-pressed": "false", onclick: () => {
     state.paused = !state.paused;
@@ -119,6 +120,9 @@ export function campaignPage(root, { params, setLive }) {
     section("upload", "Add leads", upload),
     section("settings", "Settings", settings,
       h("a", { class: "btn btn-small", href: `#/campaigns/${id}/settings`, id: "edit-settings" }, "Edit settings")));
+  // Activity over time, after the progress and its forecast.
+  const timeline = timelineCard(id);
+  forecast.card.after(timeline.card);
 
   let stopped = false;
 
@@ -139,6 +143,7 @@ export function campaignPage(root, { params, setLive }) {
       renderHopper(hop, campaign);
       renderEligibility();
       forecast.update(campaign);
+      timeline.update(campaign);
       renderCalls(log);
       if (first) {
         renderSettings(campaign);
@@ -490,6 +495,7 @@ export function campaignPage(root, { params, setLive }) {
     onEvent: (event) => {
       logEvent(event);
       refresh();
+      timeline.onEvent(event);
     },
     onState: setLive,
   });
@@ -500,6 +506,7 @@ export function campaignPage(root, { params, setLive }) {
   return () => {
     stopped = true;
     feed.close();
+    timeline.stop();
     clearInterval(timer);
     clearInterval(eligibilityTimer);
     document.removeEventListener("visibilitychange", eligibilityDue);
