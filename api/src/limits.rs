@@ -89,6 +89,9 @@ pub const FORECAST_IDLE_WAKE_MS: u64 = 15 * 60 * 1000;
 pub const FORECAST_HISTORY_CALLS_MIN: u64 = 50;
 /// The longest call a forecast request may ask for.
 pub const FORECAST_CALL_SECONDS_MAX: u32 = 24 * 60 * 60;
+/// Buckets in one answer of a campaign's timeline (a day of minutes, two
+/// months of hours, about four years of days).
+pub const TIMELINE_BUCKETS_MAX: usize = 1_440;
 /// Compliance reports made at once; more wait their turn (a report reads
 /// and verifies the whole log).
 pub const COMPLIANCE_REPORTS_CONCURRENT_MAX: usize = 2;

@@ -14,7 +14,9 @@
 //! - the call log: one [`model::CallRecord`] per call attempt;
 //! - per campaign: [`stats::Counters`] (defined precisely there), the status
 //!   breakdown by category, and the [`hopper::Hopper`];
-//! - calls in flight per user and for the whole system.
+//! - calls in flight per user and for the whole system;
+//! - per campaign: its [`timeline::Timeline`], dials, outcomes and calls in
+//!   flight per minute.
 //!
 //! [`compliance`] is apart from the read models: an independent checker
 //! of the calling rules over the log, for the compliance report.
@@ -30,6 +32,7 @@ pub mod hopper;
 pub mod model;
 pub mod runner;
 pub mod stats;
+pub mod timeline;
 
 pub use codec::CodecError;
 pub use model::{

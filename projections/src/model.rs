@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::hopper::{Hopper, Placement};
 use crate::stats::{Contribution, Counters};
+use crate::timeline::Timeline;
 
 /// A lead and the version of its stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub struct CampaignEntry {
     pub jurisdictions: std::collections::BTreeMap<&'static str, u64>,
     pub counters: Counters,
     pub hopper: Hopper,
+    /// Its dials, outcomes and calls in flight per minute.
+    pub timeline: Timeline,
 }
 
 /// A user, their stream version, their campaigns and calls in flight.
@@ -494,6 +497,7 @@ impl ReadModel {
                     jurisdictions: std::collections::BTreeMap::new(),
                     counters: Counters::default(),
                     hopper: Hopper::default(),
+                    timeline: Timeline::default(),
                 }
             }
         };
@@ -713,6 +717,7 @@ impl ReadModel {
                 if let Some(campaign) = self.campaigns.get_mut(&dialed.campaign_id) {
                     campaign.calls.push(dialed.call_id);
                     campaign.counters.dials += 1;
+                    campaign.timeline.dialed(dialed.at);
                 }
             }
             Event::CallPlaced(placed) => {
@@ -724,7 +729,11 @@ impl ReadModel {
             }
             Event::CallReclaimed(reclaimed) => {
                 if let Some(call) = self.calls.get_mut(&reclaimed.call_id) {
-                    self.in_flight_calls.remove(&(call.started_at, call.id));
+                    if self.in_flight_calls.remove(&(call.started_at, call.id)) {
+                        if let Some(campaign) = self.campaigns.get_mut(&call.campaign_id) {
+                            campaign.timeline.ended(reclaimed.at, None);
+                        }
+                    }
                     call.status = CallStatus::Failed;
                     call.ended_at = Some(reclaimed.at);
                     call.error = Some(reclaimed.reason.clone());
@@ -733,7 +742,11 @@ impl ReadModel {
             _ => {
                 if let Some((outcome, ended)) = event.as_call_ended() {
                     if let Some(call) = self.calls.get_mut(&ended.call_id) {
-                        self.in_flight_calls.remove(&(call.started_at, call.id));
+                        if self.in_flight_calls.remove(&(call.started_at, call.id)) {
+                            if let Some(campaign) = self.campaigns.get_mut(&call.campaign_id) {
+                                campaign.timeline.ended(ended.at, Some(outcome));
+                            }
+                        }
                         call.status = outcome.into();
                         call.ended_at = Some(ended.at);
                         call.provider_status = Some(ended.provider_status.clone());

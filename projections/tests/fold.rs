@@ -549,6 +549,7 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
             "in_flight must equal calls without an end"
         );
         assert_eq!(counters.dials, entry.calls.len() as u64);
+        check_timeline(model, entry);
         system_in_flight += counters.in_flight as u32;
         *per_user.entry(entry.campaign.owner).or_default() += counters.in_flight as u32;
 
@@ -641,6 +642,61 @@ fn check_invariants(model: &ReadModel, now: DateTime<Utc>) {
         assert_eq!(
             user.in_flight,
             per_user.get(&user.user.id).copied().unwrap_or(0)
+        );
+    }
+}
+
+/// The timeline equals a recount from the call log: dials in the minute
+/// of each call's start, ends by outcome in the minute of its end (a call
+/// reclaimed as stale is failed, without a provider status).
+fn check_timeline(model: &ReadModel, entry: &leadline_projections::CampaignEntry) {
+    use leadline_projections::timeline::{minute_of, Bucket};
+    let mut want: BTreeMap<i64, (u32, [u32; 7], u32)> = BTreeMap::new();
+    let mut in_flight = 0u32;
+    for id in &entry.calls {
+        let call = model.call(id).expect("every dial has a call record");
+        want.entry(minute_of(call.started_at)).or_default().0 += 1;
+        let Some(ended) = call.ended_at else {
+            in_flight += 1;
+            continue;
+        };
+        let outcome = match call.status {
+            CallStatus::Dialing => panic!("a call with an end is not dialing"),
+            CallStatus::Answered => CallOutcome::Answered,
+            CallStatus::NoAnswer => CallOutcome::NoAnswer,
+            CallStatus::Busy => CallOutcome::Busy,
+            CallStatus::Failed => CallOutcome::Failed,
+            CallStatus::Dropped => CallOutcome::Dropped,
+            CallStatus::Congestion => CallOutcome::Congestion,
+            CallStatus::Voicemail => CallOutcome::Voicemail,
+        };
+        let i = CallOutcome::ALL
+            .iter()
+            .position(|o| *o == outcome)
+            .expect("an outcome");
+        let minute = want.entry(minute_of(ended)).or_default();
+        minute.1[i] += 1;
+        if call.status == CallStatus::Failed && call.provider_status.is_none() {
+            minute.2 += 1;
+        }
+    }
+    let got: BTreeMap<i64, (u32, [u32; 7], u32)> = entry
+        .timeline
+        .minutes()
+        .map(|(m, b): (i64, &Bucket)| {
+            let outcomes = CallOutcome::ALL.map(|o| b.outcome(o));
+            (m, (b.dials, outcomes, b.reclaimed))
+        })
+        .collect();
+    assert_eq!(
+        got, want,
+        "the timeline must equal a recount of the call log"
+    );
+    assert_eq!(entry.timeline.in_flight(), in_flight);
+    for (_, bucket) in entry.timeline.minutes() {
+        assert!(
+            bucket.in_flight_max >= u32::from(bucket.dials > 0),
+            "a minute with a dial had a call in flight"
         );
     }
 }

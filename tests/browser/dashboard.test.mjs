@@ -142,6 +142,13 @@ before(async () => {
     }
   });
   page.on("pageerror", (error) => pageErrors.push(String(error)));
+  // Which request failed, next to the console's bare "Failed to load
+  // resource" line.
+  page.on("response", (response) => {
+    if (response.status() >= 400 && ![401, 422].includes(response.status())) {
+      pageErrors.push(`${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+    }
+  });
   page.on("console", (message) => {
     // The wrong key (401) and the bad number (422) are sent on purpose;
     // any other error is a fault.
@@ -641,4 +648,92 @@ test("an operator runs a campaign end to end in the dashboard", async (t) => {
     assert.deepEqual(offsite, []);
     assert.deepEqual(pageErrors, []);
   });
+});
+
+test("a campaign's activity over time is charted and follows the live feed", async (t) => {
+  let key;
+  let campaignId;
+  const call = async (method, path, body) => {
+    const response = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await response.json();
+    assert.ok(response.ok, `${method} ${path}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  const total = async (name) => Number(((await page.locator(`#timeline-summary [data-total="${name}"]`).textContent()) || "").replace(/[^0-9]/g, ""));
+
+  await t.test("the charts draw a running campaign and grow with its calls", () => step("timeline", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    key = (await adminCall("POST", "/users", { name: "Chen", concurrent_calls_limit: 2 })).api_key;
+    campaignId = (await call("POST", "/campaigns", { name: "Timeline watch", default_region: "IN", jurisdiction_rules: false })).id;
+    const leads = Array.from({ length: 30 }, (_, i) => ({ phone: `98765${String(44000 + i).padStart(5, "0")}` }));
+    await call("POST", `/campaigns/${campaignId}/leads`, { leads });
+    await page.goto(base);
+    await page.evaluate((k) => localStorage.setItem("leadline.api_key", k), key);
+    await page.goto(`${base}/#/campaigns/${campaignId}`);
+    await page.getByRole("heading", { name: "Timeline watch", level: 1 }).waitFor();
+    await page.getByRole("heading", { name: "Activity over time" }).waitFor();
+    await call("POST", `/campaigns/${campaignId}/start`, {});
+    await until("the chart counts a dial", async () => (await total("dials")) >= 1);
+    const first = await total("dials");
+    await page.locator("#timeline-activity svg.chart").waitFor();
+    for (const text of ["dials", "answered", "most in flight"]) {
+      await page.locator("#timeline-activity .chart-legend li", { hasText: text }).first().waitFor();
+    }
+    // No reload: the live feed moves the figures.
+    await until("the dials shown grow as calls happen", async () => (await total("dials")) > first + 2);
+    await until("an answered call is charted by hour of day", async () =>
+      (await page.locator("#timeline-hours svg.chart rect").count()) > 0 && (await total("answered")) > 0);
+    // The figures also read as tables.
+    await page.locator("#timeline-activity details summary").click();
+    await page.locator("#timeline-activity details table tbody tr").first().waitFor();
+    await page.locator("#timeline-hours details summary").click();
+    await page.locator("#timeline-hours details table tbody tr").first().waitFor();
+    // The page shows what the API says (after its next read).
+    await until("the chart agrees with the API", async () => {
+      const line = await call("GET", `/campaigns/${campaignId}/timeline?bucket=minute`);
+      const dials = line.buckets.reduce((s, b) => s + b.dials, 0);
+      return dials === await total("dials");
+    }, 30_000);
+    await page.locator("#timeline-bucket").selectOption("hour");
+    await until("hour buckets draw", async () => (await total("dials")) > 0);
+    await accessible("a campaign page with its activity charts");
+  }));
+
+  await t.test("the call log fits its card on a laptop and nothing overflows a phone", () => step("timeline-widths", async () => {
+    await page.locator("#calls tbody tr").first().waitFor();
+    const fits = await page.evaluate(() => {
+      const card = document.querySelector("#calls");
+      const wrap = card.querySelector(".table-wrap");
+      const last = wrap.querySelector("thead th:last-child");
+      const c = card.getBoundingClientRect();
+      const w = wrap.getBoundingClientRect();
+      const th = last.getBoundingClientRect();
+      const inCard = c.right <= window.innerWidth + 0.5 && w.right <= c.right + 0.5;
+      return { inCard, visible: th.right <= c.right + 0.5, scrolls: wrap.scrollWidth > wrap.clientWidth };
+    });
+    assert.ok(fits.inCard && (fits.visible || fits.scrolls), `the call log at 1280 px: ${JSON.stringify(fits)}`);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator("#timeline-activity svg.chart").waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(overflow <= 390, `the campaign page is ${overflow}px wide on a 390px phone`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }));
+
+  await t.test("the campaign list shows answer rates and last hour sparklines", () => step("timeline-list", async () => {
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
+    const row = page.locator(".campaign-row", { hasText: "Timeline watch" });
+    await row.locator('dd[data-stat="answer_rate"]').waitFor();
+    await row.locator("svg.sparkline").waitFor();
+    assert.match(await row.locator("svg.sparkline").getAttribute("aria-label"), /\d+ dials, \d+ answered in the last hour/);
+    await accessible("the campaign list with sparklines");
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(overflow <= 390, `the campaign list is ${overflow}px wide on a 390px phone`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    assert.deepEqual(pageErrors, []);
+  }));
 });

@@ -11,6 +11,7 @@ import { windowText } from "./campaigns.js";
 import { exportCard } from "./exports.js";
 import { uploadForm } from "./new-campaign.js";
 import { forecastCard } from "./forecast.js";
+import { timelineCard } from "./timeline.js";
 
 const CONSOLE_LINES_MAX = 200;
 const CALLS_SHOWN = 25;
@@ -123,6 +124,9 @@ export function campaignPage(root, { params, setLive }) {
     exportCard(id),
     section("settings", "Settings", settings,
       h("a", { class: "btn btn-small", href: `#/campaigns/${id}/settings`, id: "edit-settings" }, "Edit settings")));
+  // Activity over time, after the progress and its forecast.
+  const timeline = timelineCard(id);
+  forecast.card.after(timeline.card);
 
   let stopped = false;
 
@@ -143,6 +147,7 @@ export function campaignPage(root, { params, setLive }) {
       renderHopper(hop, campaign);
       renderEligibility();
       forecast.update(campaign);
+      timeline.update(campaign);
       renderCalls(log);
       if (first) {
         renderSettings(campaign);
@@ -494,6 +499,7 @@ export function campaignPage(root, { params, setLive }) {
     onEvent: (event) => {
       logEvent(event);
       refresh();
+      timeline.onEvent(event);
     },
     onState: setLive,
   });
@@ -504,6 +510,7 @@ export function campaignPage(root, { params, setLive }) {
   return () => {
     stopped = true;
     feed.close();
+    timeline.stop();
     clearInterval(timer);
     clearInterval(eligibilityTimer);
     document.removeEventListener("visibilitychange", eligibilityDue);

@@ -3,6 +3,12 @@
 
 import { api, liveFeed, query } from "./api.js";
 import { h, fill, badge, num, progressBar, throttle, time, label, personName } from "./dom.js";
+import { sparkline } from "./timeline.js";
+
+const SPARK_STATUSES = ["active", "scheduled", "paused"];
+const SPARKS_MAX = 12;
+const SPARKS_AT_ONCE = 3;
+const SPARK_EVERY_MS = 30_000;
 
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "active", "paused", "completed", "cancelled", "archived"];
 
@@ -31,11 +37,52 @@ export function campaignsPage(root, { search, setLive, me }) {
       const shown = status ? campaigns : campaigns.filter((c) => c.status !== "archived");
       shown.sort((a, b) => b.created_at.localeCompare(a.created_at));
       fill(list, shown.length ? shown.map((c) => row(c, me.admin)) : empty(status));
+      shown.forEach((c) => list.querySelector(`[data-id="${c.id}"] .mini-stats`)?.after(activity(c)));
+      wantSparks(shown);
       list.setAttribute("aria-busy", "false");
     } catch (error) {
       if (!stopped) fill(list, h("p", { class: "error", role: "alert" }, error.message));
     }
   }
+  // Each running campaign's last hour, as a sparkline: read lazily, at
+  // most SPARKS_AT_ONCE at a time, each at most every SPARK_EVERY_MS.
+  const sparks = new Map();
+  let sparkQueue = [];
+  let sparksLoading = 0;
+  function wantSparks(campaigns) {
+    const due = campaigns.filter((c) => SPARK_STATUSES.includes(c.status)
+      && Date.now() - (sparks.get(c.id)?.at || 0) >= SPARK_EVERY_MS).slice(0, SPARKS_MAX);
+    sparkQueue = due.filter((c) => !sparkQueue.some((q) => q.id === c.id)).concat(sparkQueue).slice(0, SPARKS_MAX);
+    while (sparksLoading < SPARKS_AT_ONCE && sparkQueue.length) loadSpark(sparkQueue.shift());
+  }
+  async function loadSpark(campaign) {
+    sparksLoading += 1;
+    const entry = sparks.get(campaign.id) || {};
+    entry.at = Date.now();
+    sparks.set(campaign.id, entry);
+    try {
+      const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
+      const from = new Date(to.getTime() - 60 * 60_000);
+      entry.line = await api("GET", `/campaigns/${encodeURIComponent(campaign.id)}/timeline${query({
+        bucket: "minute", from: from.toISOString(), to: to.toISOString() })}`);
+      const holder = !stopped && list.querySelector(`[data-id="${campaign.id}"] .spark-holder`);
+      if (holder) fill(holder, sparkline(entry.line, campaign.name), h("span", { class: "muted small" }, "last hour"));
+    } catch {
+      // No sparkline this time; the next round asks again.
+    } finally {
+      sparksLoading -= 1;
+      if (!stopped && sparkQueue.length) loadSpark(sparkQueue.shift());
+    }
+  }
+  function activity(c) {
+    const s = c.stats;
+    const spark = sparks.get(c.id)?.line;
+    return h("div", { class: "campaign-spark" },
+      h("dl", { class: "mini-stats" }, h("div", { title: "leads answered of leads called" },
+        h("dt", {}, "answer rate"), h("dd", { dataset: { stat: "answer_rate" } }, s.called ? `${(100 * s.answered / s.called).toFixed(1)}%` : "–"))),
+      h("div", { class: "spark-holder" }, spark ? [sparkline(spark, c.name), h("span", { class: "muted small" }, "last hour")] : null));
+  }
+
   const refresh = throttle(load, 1000);
   load();
   const feed = liveFeed({}, { onEvent: refresh, onState: setLive });

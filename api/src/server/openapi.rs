@@ -10,6 +10,7 @@ use utoipa::{Modify, OpenApi};
 use crate::limits as l;
 
 use super::routes::exports;
+use super::routes::timeline;
 use super::routes::{
     admin, calls, campaigns, compliance, contacts, dnc, eligibility, events, forecast, leads, ops,
     subscriptions, users, webhooks,
@@ -45,6 +46,7 @@ impl Modify for BearerAuth {
         campaigns::stats, campaigns::hopper, campaigns::recycle,
         leads::import, leads::list, leads::get, leads::history, leads::disposition,
         eligibility::lead, eligibility::campaign, forecast::campaign,
+        timeline::campaign,
         compliance::report, compliance::report_with_rules,
         calls::list, calls::get,
         exports::leads_csv, exports::calls_csv,
@@ -267,6 +269,7 @@ impl Limits {
                 l::FORECAST_HORIZON_DAYS.unsigned_abs(),
             ),
             ("forecast_history_calls_min", l::FORECAST_HISTORY_CALLS_MIN),
+            ("timeline_buckets_max", n(l::TIMELINE_BUCKETS_MAX)),
             (
                 "subscription_batch_events_max",
                 n(l::SUBSCRIPTION_BATCH_EVENTS_MAX),

@@ -42,6 +42,7 @@ pub const ASSETS: &[Asset] = &[
     asset!("dashboard/campaigns.js", JS, false),
     asset!("dashboard/campaign.js", JS, false),
     asset!("dashboard/forecast.js", JS, false),
+    asset!("dashboard/timeline.js", JS, false),
     asset!("dashboard/new-campaign.js", JS, false),
     asset!("dashboard/recycle.js", JS, false),
     asset!("dashboard/lead.js", JS, false),

@@ -16,6 +16,7 @@ pub mod lead_view;
 pub mod leads;
 pub mod ops;
 pub mod subscriptions;
+pub mod timeline;
 pub mod users;
 pub mod webhooks;
 
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     leads::configure(cfg);
     eligibility::configure(cfg);
     forecast::configure(cfg);
+    timeline::configure(cfg);
     compliance::configure(cfg);
     calls::configure(cfg);
     events::configure(cfg);
