@@ -366,15 +366,7 @@ fn import(
     for chunk in (0..leads).collect::<Vec<_>>().chunks(5_000) {
         let rows = chunk
             .iter()
-            .map(|i| LeadInput {
-                phone: phone(*i),
-                name: None,
-                priority: None,
-                timezone: None,
-                fields: Default::default(),
-                contact_id: None,
-                alt_phones: Vec::new(),
-            })
+            .map(|i| LeadInput::with_phone(phone(*i)))
             .collect();
         let (batch, _) = plans::import_leads(
             state,

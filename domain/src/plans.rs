@@ -54,6 +54,16 @@ pub struct LeadInput {
     pub alt_phones: Vec<String>,
 }
 
+impl LeadInput {
+    /// A row with only a number.
+    pub fn with_phone(phone: impl Into<String>) -> Self {
+        LeadInput {
+            phone: phone.into(),
+            ..LeadInput::default()
+        }
+    }
+}
+
 /// A row that was refused.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct InvalidRow {

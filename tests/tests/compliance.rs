@@ -102,15 +102,7 @@ impl World {
         self.command(|_| campaign::create(None, id, USER, settings.clone(), now));
         let rows: Vec<LeadInput> = phones
             .iter()
-            .map(|phone| LeadInput {
-                phone: phone.clone(),
-                name: None,
-                priority: None,
-                timezone: None,
-                fields: BTreeMap::new(),
-                contact_id: None,
-                alt_phones: Vec::new(),
-            })
+            .map(|phone| LeadInput::with_phone(phone.clone()))
             .collect();
         self.command(|model| {
             let entry = model.campaign(&id).expect("campaign");

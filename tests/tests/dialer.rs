@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use leadline::dialer::{DialerConfig, Engine};
 use leadline::write::record::{self, Cause};
-use leadline::write::CommandRunner;
+use leadline::write::{expected_version, CommandRunner};
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::plans::{self, LeadInput};
 use leadline_domain::{user, Actor, CampaignId, Event, LeadId, StreamName, UserId};
@@ -51,13 +51,7 @@ impl World {
             let model = self.projections.read();
             let events = decide(&model);
             record::appends(&events, &Cause::new(Actor::System("test".into())), |s| {
-                let v = match s {
-                    StreamName::User(id) => model.user(id).map(|e| e.version),
-                    StreamName::Campaign(id) => model.campaign(id).map(|e| e.version),
-                    StreamName::Lead(id) => model.lead(id).map(|e| e.version),
-                    StreamName::Subscription(id) => model.subscription(id).map(|e| e.version),
-                };
-                ExpectedVersion::Exact(v.unwrap_or(0))
+                expected_version(&model, s)
             })
             .expect("encode")
         };

@@ -109,15 +109,7 @@ impl World {
         for chunk in phones.chunks(5000) {
             let rows: Vec<LeadInput> = chunk
                 .iter()
-                .map(|phone| LeadInput {
-                    phone: phone.clone(),
-                    name: None,
-                    priority: None,
-                    timezone: None,
-                    fields: BTreeMap::new(),
-                    contact_id: None,
-                    alt_phones: Vec::new(),
-                })
+                .map(|phone| LeadInput::with_phone(phone.clone()))
                 .collect();
             self.command(|model| {
                 let entry = model.campaign(&campaign_id).expect("campaign");
