@@ -10,9 +10,9 @@ use leadline::write::record::{self, Cause};
 use leadline::write::{expected_version, CommandRunner};
 use leadline_domain::campaign::{self, CampaignSettings};
 use leadline_domain::plans::{self, LeadInput};
-use leadline_domain::{user, Actor, CampaignId, Event, LeadId, StreamName, UserId};
+use leadline_domain::{user, Actor, CampaignId, Event, LeadId, UserId};
 use leadline_projections::{Projections, ReadModel};
-use leadline_storage::{EventLog, ExpectedVersion, LogLimits, MemoryLog};
+use leadline_storage::{EventLog, LogLimits, MemoryLog};
 
 struct World {
     log: Arc<dyn EventLog>,
